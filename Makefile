@@ -1,0 +1,53 @@
+# Two commands on a fresh machine with Python 3.10+ and make: `make docs` and `make test`.
+# The environment (.venv) is created from uv.lock the first time either runs.
+
+PYTHON     ?= python3
+UV_VERSION := 0.13.8
+TOOLS      := .tools
+UV         := $(TOOLS)/bin/uv
+VENV       := .venv
+BIN        := $(VENV)/bin
+SYNCED     := $(VENV)/.synced
+PAGE       ?=
+
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS    := never
+# MkDocs and Material print end-of-life banners on every build; we know, and pin both.
+export NO_MKDOCS_2_WARNING    := 1
+
+.PHONY: docs test lint secrets env lock record record-emulated clean
+
+docs: $(SYNCED) ## Build the site from the notebooks and serve it on http://127.0.0.1:8000
+	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
+
+test: $(SYNCED) lint secrets ## The whole suite, offline: helper tests and every notebook under strict nbval
+	tools/offline $(BIN)/python -m pytest
+
+lint: $(SYNCED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+secrets: $(SYNCED)
+	$(BIN)/python -m notebook_replay.recording.secret_scan cassettes notebooks
+
+env: $(SYNCED)
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(SYNCED): $(UV) pyproject.toml uv.lock
+	$(UV) sync --locked --python "$$(command -v $(PYTHON))"
+	touch $@
+
+lock: $(UV) ## Re-resolve uv.lock after editing pyproject.toml
+	$(UV) lock
+
+record-emulated: $(SYNCED) ## Re-record cassettes against the local emulator: make record-emulated [PAGE=gradient]
+	$(BIN)/python -m notebook_replay.recording.record_pages --emulated $(PAGE)
+
+record: $(SYNCED) ## Re-record cassettes against the real services (needs credentials): make record [PAGE=gradient]
+	$(BIN)/python -m notebook_replay.recording.record_pages $(PAGE)
+
+clean:
+	rm -rf $(VENV) $(TOOLS) site

@@ -1,0 +1,61 @@
+"""Both emulators in one Starlette app, served by uvicorn on loopback."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+
+from . import gradient, oci_genai, replies
+
+
+class _CountRequests:
+    """Counts every HTTP request in app.state.requests, for tests that prove none arrived."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            scope["app"].state.requests += 1
+        await self.app(scope, receive, send)
+
+
+def app(script: list[replies.Reply] | None = None) -> Starlette:
+    script = replies.load() if script is None else script
+    application = Starlette(
+        routes=[*gradient.routes(script), *oci_genai.routes(script)],
+        middleware=[Middleware(_CountRequests)],
+    )
+    application.state.requests = 0
+    return application
+
+
+@contextlib.contextmanager
+def serving(application: Starlette) -> Iterator[str]:
+    """Serve on a free loopback port in a background thread; yield 'host:port'."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        application, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the local emulator did not start within 10 seconds")
+        time.sleep(0.02)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -1,0 +1,199 @@
+"""What each page's service needs: credentials, replay placeholders, and SDK interception."""
+
+from __future__ import annotations
+
+import configparser
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import MissingCredentialError, UnknownPageError
+
+OCI_PLACEHOLDER_COMPARTMENT = "ocid1.compartment.oc1..replay-placeholder"
+
+
+@dataclass(frozen=True)
+class Credential:
+    variable: str
+    how_to_get: str
+
+
+@dataclass(frozen=True)
+class Provider:
+    service: str
+    credentials: tuple[Credential, ...]
+    placeholders: dict[str, str]
+    # Called once when replaying or recording against an emulator, after the placeholders.
+    prepare_offline: Callable[[], None] = lambda: None
+    # Called once when running live, after the credentials are in the environment.
+    check_live: Callable[[], None] = lambda: None
+    # vcrpy custom_patches for SDKs whose connections vcrpy does not patch by itself.
+    interception: Callable[[], list] = lambda: []
+    # Values that must never reach a cassette when recording live.
+    secrets: Callable[[], list[str]] = field(default=lambda: [])
+
+    def use_placeholders(self) -> None:
+        os.environ.update(self.placeholders)
+        self.prepare_offline()
+
+    def use_live_credentials(self) -> None:
+        for credential in self.credentials:
+            if not os.environ.get(credential.variable):
+                os.environ[credential.variable] = _ask(credential)
+        self.check_live()
+
+
+def person_at_keyboard() -> bool:
+    """True only when a prompt can be answered: a Jupyter front end that accepts input,
+    or a terminal. Never in CI, nbval, nbclient or a pipe."""
+    if os.environ.get("CI"):
+        return False
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        get_ipython = None
+    shell = get_ipython() if get_ipython else None
+    kernel = getattr(shell, "kernel", None)
+    if kernel is not None:
+        return bool(getattr(kernel, "_allow_stdin", False))
+    return bool(sys.stdin) and sys.stdin.isatty()
+
+
+def _ask(credential: Credential) -> str:
+    if not person_at_keyboard():
+        raise MissingCredentialError(credential.variable, credential.how_to_get)
+    import getpass
+
+    value = getpass.getpass(f"{credential.variable}: ").strip()
+    if not value:
+        raise MissingCredentialError(credential.variable, credential.how_to_get)
+    return value
+
+
+# --- DigitalOcean Gradient -----------------------------------------------------------
+
+GRADIENT = Provider(
+    service="DigitalOcean Gradient",
+    credentials=(
+        Credential(
+            "DIGITALOCEAN_INFERENCE_KEY",
+            "Create a model access key in the DigitalOcean console: Gradient AI Platform → "
+            "Serverless Inference → Create model access key.",
+        ),
+    ),
+    # langchain-gradient reads the key when it is imported, so this must come first.
+    placeholders={"DIGITALOCEAN_INFERENCE_KEY": "replay-placeholder-key"},
+    secrets=lambda: [os.environ.get("DIGITALOCEAN_INFERENCE_KEY", "")],
+)
+
+
+# --- OCI Generative AI ---------------------------------------------------------------
+
+_offline_oci_config: tempfile.TemporaryDirectory | None = None
+
+
+def _write_throwaway_oci_config() -> None:
+    """A fresh RSA key and config in a temporary folder, so the OCI SDK can sign requests
+    that are only ever matched against a cassette. Nothing key-like is ever committed."""
+    global _offline_oci_config
+    if _offline_oci_config is None:
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        public = key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        digest = hashes.Hash(hashes.MD5())
+        digest.update(public)
+        fingerprint = ":".join(f"{b:02x}" for b in digest.finalize())
+        folder = tempfile.TemporaryDirectory(prefix="notebook-replay-oci-")
+        key_file = Path(folder.name) / "throwaway_key.pem"
+        key_file.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        key_file.chmod(0o600)
+        config = configparser.ConfigParser()
+        config["DEFAULT"] = {
+            "user": "ocid1.user.oc1..replay-placeholder",
+            "tenancy": "ocid1.tenancy.oc1..replay-placeholder",
+            "fingerprint": fingerprint,
+            "region": "us-chicago-1",
+            "key_file": str(key_file),
+        }
+        with open(Path(folder.name) / "config", "w") as handle:
+            config.write(handle)
+        _offline_oci_config = folder
+    # Honoured by the OCI SDK when ~/.oci/config does not exist.
+    os.environ["OCI_CONFIG_FILE"] = str(Path(_offline_oci_config.name) / "config")
+
+
+def _oci_config_path() -> Path:
+    default = Path("~/.oci/config").expanduser()
+    if default.exists() or not os.environ.get("OCI_CONFIG_FILE"):
+        return default
+    return Path(os.environ["OCI_CONFIG_FILE"]).expanduser()
+
+
+def _check_oci_config() -> None:
+    if not _oci_config_path().exists():
+        raise MissingCredentialError(
+            "OCI_CONFIG_FILE",
+            "The OCI SDK signs every request with an API key configured in ~/.oci/config "
+            "(create one with `oci setup config` or in the console: Profile → API keys), "
+            "or in the file OCI_CONFIG_FILE names.",
+        )
+
+
+def _oci_secrets() -> list[str]:
+    values = [os.environ.get("OCI_COMPARTMENT_ID", "")]
+    path = _oci_config_path()
+    if path.exists():
+        config = configparser.ConfigParser()
+        config.read(path)
+        for section in [config.defaults(), *(config[s] for s in config.sections())]:
+            values += [section.get(k, "") for k in ("user", "tenancy", "fingerprint")]
+    return values
+
+
+def _oci_interception() -> list:
+    """The OCI SDK sends HTTPS through its own pool class (OCIConnectionPool), whose
+    ConnectionCls vcrpy does not replace: without this, a replay would open a real
+    connection."""
+    from oci.base_client import OCIConnectionPool
+    from vcr.stubs.urllib3_stubs import VCRRequestsHTTPSConnection
+
+    return [(OCIConnectionPool, "ConnectionCls", VCRRequestsHTTPSConnection)]
+
+
+OCI = Provider(
+    service="OCI Generative AI",
+    credentials=(
+        Credential(
+            "OCI_COMPARTMENT_ID",
+            "Copy the OCID of the compartment whose Generative AI quota you use "
+            "(console: Identity → Compartments).",
+        ),
+    ),
+    placeholders={"OCI_COMPARTMENT_ID": OCI_PLACEHOLDER_COMPARTMENT},
+    prepare_offline=_write_throwaway_oci_config,
+    check_live=_check_oci_config,
+    interception=_oci_interception,
+    secrets=_oci_secrets,
+)
+
+
+PAGES: dict[str, Provider] = {"gradient": GRADIENT, "oci_generative_ai": OCI}
+
+
+def provider_for(page: str) -> Provider:
+    if page not in PAGES:
+        raise UnknownPageError(page, sorted(PAGES))
+    return PAGES[page]

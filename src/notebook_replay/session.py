@@ -1,0 +1,111 @@
+"""start(): the one call at the top of every page."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from . import network_guard, provenance
+from .cassette import open_cassette
+from .errors import CassetteMissingError, UnknownModeError
+from .providers import Provider, provider_for
+from .scrub import Scrubber
+
+MODE_VARIABLE = "NOTEBOOK_MODE"
+CASSETTES_VARIABLE = "NOTEBOOK_CASSETTES"
+MODES = ("replay", "live", "record")
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+_running: list = []  # the open cassette context of this process, if any
+
+
+def cassette_dir(override: str | os.PathLike | None = None) -> Path:
+    return Path(override or os.environ.get(CASSETTES_VARIABLE) or REPO_ROOT / "cassettes")
+
+
+def shown(path: Path) -> str:
+    """A path as a reader should see it: relative to the repository when inside it."""
+    try:
+        return str(path.resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def current_mode() -> str:
+    mode = os.environ.get(MODE_VARIABLE, "").strip().lower() or "replay"
+    if mode not in MODES:
+        raise UnknownModeError(mode, MODE_VARIABLE, MODES)
+    return mode
+
+
+def start(page: str, *, cassettes: str | os.PathLike | None = None) -> None:
+    """Prepare this process to run one page, and print one line saying how it runs.
+
+    NOTEBOOK_MODE chooses: replay (the default) answers every request from
+    cassettes/<page>.yaml without credentials or network; live calls the real service
+    with your credentials; record calls it (or the local emulator) and writes the cassette.
+    """
+    stop()
+    mode = current_mode()
+    provider = provider_for(page)
+    path = cassette_dir(cassettes) / f"{page}.yaml"
+    if mode == "replay":
+        line = _replay(page, provider, path)
+    elif mode == "live":
+        line = _live(provider)
+    else:
+        from .recording.record_mode import begin  # recording tooling stays out of replays
+
+        context, line = begin(page, provider, path)
+        _running.append(context)
+    print(line)
+
+
+def stop() -> None:
+    """Close the page's cassette and lift the network guard (tests; re-running start)."""
+    while _running:
+        _running.pop().__exit__(None, None, None)
+    network_guard.unblock()
+
+
+def _replay(page: str, provider: Provider, path: Path) -> str:
+    if not path.exists():
+        raise CassetteMissingError(page, shown(path))
+    provider.use_placeholders()
+    _no_tracing()
+    context, cassette = open_cassette(
+        path, recording=False, scrubber=Scrubber(), custom_patches=provider.interception()
+    )
+    _running.append(context)
+    network_guard.block()
+    origin = provenance.describe(provenance.read(path))
+    return (
+        f"Replay mode: {provider.service} answers come from {shown(path)} "
+        f"({_count(len(cassette.data))}, {origin}). "
+        f"Set {MODE_VARIABLE}=live to call the real service."
+    )
+
+
+def _live(provider: Provider) -> str:
+    load_dotenv_file()
+    provider.use_live_credentials()
+    return (
+        f"Live mode: calling {provider.service} with your credentials; "
+        "no cassette is read or written."
+    )
+
+
+def load_dotenv_file() -> None:
+    from dotenv import find_dotenv, load_dotenv
+
+    load_dotenv(find_dotenv(usecwd=True) or REPO_ROOT / ".env", override=False)
+
+
+def _no_tracing() -> None:
+    """A replay must not send traces to LangSmith, whatever the reader's shell exports."""
+    os.environ["LANGSMITH_TRACING"] = "false"
+    os.environ["LANGCHAIN_TRACING_V2"] = "false"
+
+
+def _count(n: int) -> str:
+    return f"{n} recorded interaction{'' if n == 1 else 's'}"

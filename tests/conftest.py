@@ -1,0 +1,80 @@
+"""Shared fixtures: a clean environment per test, and the local emulator on loopback."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import notebook_replay
+from notebook_replay.emulators import replies, server
+
+MODEL = "llama3.3-70b-instruct"
+OCI_ENDPOINT = "https://inference.generativeai.us-chicago-1.oci.oraclecloud.com"
+SCRIPT = [
+    replies.Reply("lighthouse", "The keeper lit the lamp at dusk and waited for the ships."),
+    replies.Reply("compartment", "A compartment groups cloud resources under one policy."),
+]
+
+_VARIABLES = (
+    "NOTEBOOK_MODE",
+    "NOTEBOOK_CASSETTES",
+    "NOTEBOOK_EMULATOR",
+    "NOTEBOOK_EMULATOR_NAME",
+    "DIGITALOCEAN_INFERENCE_KEY",
+    "OCI_COMPARTMENT_ID",
+    "OCI_CONFIG_FILE",
+    "CI",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch, tmp_path):
+    """Each test starts outside the repository (no .env), with no mode or credentials set,
+    and leaves no cassette open and no network guard behind."""
+    for name in _VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NOTEBOOK_CASSETTES", str(tmp_path / "cassettes"))
+    monkeypatch.chdir(tmp_path)
+    yield
+    notebook_replay.stop()
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    """The emulator app (its .state.requests counts what reached it) and its address."""
+    application = server.app(SCRIPT)
+    with server.serving(application) as address:
+        yield application, address
+
+
+def in_mode(monkeypatch, mode: str, page: str, emulator_address: str | None = None):
+    """Switch this process to a mode, as a page's first cell would."""
+    monkeypatch.setenv("NOTEBOOK_MODE", mode)
+    if emulator_address:
+        monkeypatch.setenv("NOTEBOOK_EMULATOR", emulator_address)
+    else:
+        monkeypatch.delenv("NOTEBOOK_EMULATOR", raising=False)
+    notebook_replay.start(page)
+
+
+def cassette_path(page: str) -> Path:
+    return Path(os.environ["NOTEBOOK_CASSETTES"]) / f"{page}.yaml"
+
+
+def gradient(**kwargs):
+    from langchain_gradient import ChatGradient
+
+    # api_key explicitly: the class default was read when the module was first imported.
+    return ChatGradient(model=MODEL, api_key=os.environ["DIGITALOCEAN_INFERENCE_KEY"], **kwargs)
+
+
+def oci_chat():
+    from langchain_community.chat_models.oci_generative_ai import ChatOCIGenAI
+
+    return ChatOCIGenAI(
+        model_id="cohere.command-a-03-2025",
+        service_endpoint=OCI_ENDPOINT,
+        compartment_id=os.environ["OCI_COMPARTMENT_ID"],
+    )

@@ -1,0 +1,99 @@
+"""Bad input gets a clear error that says what is wrong and what to do."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from conftest import cassette_path, gradient, in_mode
+
+import notebook_replay
+from notebook_replay.errors import (
+    CassetteCorruptError,
+    CassetteMissingError,
+    MissingCredentialError,
+    NetworkBlockedError,
+    UnknownModeError,
+    UnknownPageError,
+)
+from notebook_replay.providers import person_at_keyboard
+
+
+def test_a_missing_cassette_says_how_to_record_it(monkeypatch):
+    with pytest.raises(CassetteMissingError) as raised:
+        in_mode(monkeypatch, "replay", "gradient")
+    assert "gradient.yaml does not exist" in str(raised.value)
+    assert "make record-emulated PAGE=gradient" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        ("interactions: [\n  - {request: ", "while parsing"),
+        ("- just\n- a list\n", ""),
+        ("interactions:\n- request: {uri: 'https://x'}\n", ""),
+        ("   \n", "the file is empty"),
+    ],
+    ids=["broken YAML", "not a cassette", "interaction without response", "empty file"],
+)
+def test_a_corrupt_cassette_says_which_file_and_how_to_restore_it(monkeypatch, content, problem):
+    path = cassette_path("gradient")
+    path.parent.mkdir(parents=True)
+    path.write_text(content)
+    with pytest.raises(CassetteCorruptError) as raised:
+        in_mode(monkeypatch, "replay", "gradient")
+    message = str(raised.value)
+    assert f"{path} cannot be read" in message and problem in message
+    assert "git checkout --" in message and "make record-emulated PAGE=gradient" in message
+
+
+@pytest.mark.parametrize(
+    "page, variable",
+    [("gradient", "DIGITALOCEAN_INFERENCE_KEY"), ("oci_generative_ai", "OCI_COMPARTMENT_ID")],
+)
+def test_live_mode_without_credentials_in_a_non_interactive_run_names_the_variable(
+    monkeypatch, page, variable
+):
+    monkeypatch.setenv("CI", "true")
+    assert not person_at_keyboard()
+    with pytest.raises(MissingCredentialError, match=f"^{variable} is not set"):
+        in_mode(monkeypatch, "live", page)
+
+
+def test_live_oci_without_a_config_file_names_oci_config_file(monkeypatch, tmp_path):
+    monkeypatch.setenv("OCI_COMPARTMENT_ID", "ocid1.compartment.oc1..replay-placeholder")
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.oci/config here
+    with pytest.raises(MissingCredentialError, match="^OCI_CONFIG_FILE is not set"):
+        in_mode(monkeypatch, "live", "oci_generative_ai")
+
+
+def test_live_mode_reads_credentials_from_a_dotenv_file(monkeypatch, tmp_path, capsys):
+    (tmp_path / ".env").write_text("DIGITALOCEAN_INFERENCE_KEY=from-the-dotenv-file\n")
+    in_mode(monkeypatch, "live", "gradient")
+    assert __import__("os").environ["DIGITALOCEAN_INFERENCE_KEY"] == "from-the-dotenv-file"
+    assert capsys.readouterr().out.startswith("Live mode: calling DigitalOcean Gradient")
+
+
+def test_an_unknown_mode_or_page_is_refused(monkeypatch):
+    with pytest.raises(UnknownModeError, match="use one of: replay, live, record"):
+        in_mode(monkeypatch, "replays", "gradient")
+    monkeypatch.delenv("NOTEBOOK_MODE")
+    with pytest.raises(UnknownPageError, match="known pages: gradient, oci_generative_ai"):
+        notebook_replay.start("bedrock")
+
+
+def test_replay_blocks_any_connection_beyond_this_machine(monkeypatch, emulator):
+    _, address = emulator
+    in_mode(monkeypatch, "record", "gradient", address)
+    gradient().invoke("lighthouse")
+    in_mode(monkeypatch, "replay", "gradient")
+
+    with pytest.raises(NetworkBlockedError, match="never uses the network"):
+        socket.getaddrinfo("inference.do-ai.run", 443)
+    with pytest.raises(NetworkBlockedError):
+        socket.create_connection(("api.smith.langchain.com", 443))
+    host, port = address.split(":")
+    socket.create_connection((host, int(port))).close()  # loopback stays open
+
+    notebook_replay.stop()
+    assert socket.getaddrinfo("localhost", 80)  # the guard is lifted with the cassette

@@ -1,0 +1,97 @@
+"""Record through the real SDK stacks over real HTTP, then replay with nothing listening."""
+
+from __future__ import annotations
+
+from conftest import MODEL, OCI_ENDPOINT, cassette_path, gradient, in_mode, oci_chat
+from vcr.request import Request
+
+from notebook_replay import provenance
+from notebook_replay.cassette import json_body
+
+
+def run_gradient_page():
+    answer = gradient().invoke("Tell me about the lighthouse keeper").content
+    streamed = "".join(
+        chunk.content
+        for chunk in gradient(stream_options={"include_usage": True}).stream("A lighthouse?")
+    )
+    return answer, streamed
+
+
+def test_record_then_replay_through_pydo_needs_no_server(monkeypatch, emulator):
+    app, address = emulator
+    in_mode(monkeypatch, "record", "gradient", address)
+    recorded = run_gradient_page()
+    reached = app.state.requests
+
+    in_mode(monkeypatch, "replay", "gradient")
+    replayed = run_gradient_page()
+
+    assert recorded == replayed
+    assert recorded[0] == "The keeper lit the lamp at dusk and waited for the ships."
+    assert app.state.requests == reached, "a replay reached the server"
+    assert (
+        "https://inference.do-ai.run/v1/chat/completions" in cassette_path("gradient").read_text()
+    )
+
+
+def test_record_then_replay_through_the_oci_sdk_needs_no_server(monkeypatch, emulator):
+    app, address = emulator
+    in_mode(monkeypatch, "record", "oci_generative_ai", address)
+    recorded = oci_chat().invoke("What is a compartment?").content
+    reached = app.state.requests
+
+    in_mode(monkeypatch, "replay", "oci_generative_ai")
+    replayed = oci_chat().invoke("What is a compartment?").content
+
+    assert recorded == replayed == "A compartment groups cloud resources under one policy."
+    assert app.state.requests == reached, "a replay reached the server"
+    assert f"{OCI_ENDPOINT}/20231130/actions/chat" in cassette_path("oci_generative_ai").read_text()
+
+
+def test_emulated_recording_says_so_in_its_provenance(monkeypatch, emulator, capsys):
+    _, address = emulator
+    monkeypatch.setenv("NOTEBOOK_EMULATOR_NAME", "the test emulator")
+    in_mode(monkeypatch, "record", "gradient", address)
+    gradient().invoke("lighthouse")
+
+    data = provenance.read(cassette_path("gradient"))
+    assert data["source"] == "emulated"
+    assert data["emulator"] == "the test emulator"
+    assert data["models"] == [MODEL]
+    assert data["packages"]["langchain-gradient"] == "1.0.0"
+
+    in_mode(monkeypatch, "replay", "gradient")
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert "1 recorded interaction" in line
+    assert "by the test emulator, not by the live service" in line
+
+
+def test_replay_matches_json_bodies_whatever_their_key_order():
+    sent = Request("POST", "https://x/v1", '{"model": "m", "user": "u", "n": 1}', {})
+    recorded = Request("POST", "https://x/v1", '{"n": 1, "user": "u", "model": "m"}', {})
+    assert json_body(sent, recorded) is None  # no AssertionError: a match
+
+
+def test_replay_refuses_a_body_that_differs_and_says_where():
+    sent = Request("POST", "https://x/v1", '{"messages": [{"content": "hi"}]}', {})
+    recorded = Request("POST", "https://x/v1", '{"messages": [{"content": "hello"}]}', {})
+    try:
+        json_body(sent, recorded)
+    except AssertionError as difference:
+        assert "body.messages[0].content" in str(difference)
+    else:
+        raise AssertionError("different bodies matched")
+
+
+def test_replay_answers_a_readers_real_compartment_with_the_recorded_placeholder(
+    monkeypatch, emulator
+):
+    _, address = emulator
+    in_mode(monkeypatch, "record", "oci_generative_ai", address)
+    expected = oci_chat().invoke("compartment, please").content
+
+    in_mode(monkeypatch, "replay", "oci_generative_ai")
+    real_looking = "ocid1.compartment.oc1..aaaaaaaa" + "q" * 52
+    monkeypatch.setenv("OCI_COMPARTMENT_ID", real_looking)
+    assert oci_chat().invoke("compartment, please").content == expected

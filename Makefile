@@ -37,7 +37,7 @@ $(UV):
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(SYNCED): $(UV) pyproject.toml uv.lock
-	$(UV) sync --locked --python "$$(command -v $(PYTHON))"
+	$(UV) sync --quiet --locked --python "$$(command -v $(PYTHON))"
 	touch $@
 
 lock: $(UV) ## Re-resolve uv.lock after editing pyproject.toml

@@ -13,8 +13,12 @@ from notebook_replay.emulators import replies, server
 MODEL = "llama3.3-70b-instruct"
 OCI_ENDPOINT = "https://inference.generativeai.us-chicago-1.oci.oraclecloud.com"
 SCRIPT = [
-    replies.Reply("lighthouse", "The keeper lit the lamp at dusk and waited for the ships."),
-    replies.Reply("compartment", "A compartment groups cloud resources under one policy."),
+    replies.Entry(
+        prompt="lighthouse", reply="The keeper lit the lamp at dusk and waited for the ships."
+    ),
+    replies.Entry(
+        prompt="compartment", reply="A compartment groups cloud resources under one policy."
+    ),
 ]
 
 _VARIABLES = (

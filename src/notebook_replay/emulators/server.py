@@ -11,8 +11,14 @@ from collections.abc import Iterator
 import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
 
-from . import gradient, oci_genai, replies
+from . import faults, gradient, oci_genai, replies
+
+
+async def _script_error(request: Request, problem: Exception):
+    return PlainTextResponse(f"emulator reply script: {problem}", 500)
 
 
 class _CountRequests:
@@ -27,10 +33,13 @@ class _CountRequests:
         await self.app(scope, receive, send)
 
 
-def app(script: list[replies.Reply] | None = None) -> Starlette:
+def app(script: list[replies.Entry] | None = None) -> Starlette:
+    """Both services in one app: Gradient under /v1, OCI under /20231130."""
     script = replies.load() if script is None else script
+    attempts = faults.Attempts()
     application = Starlette(
-        routes=[*gradient.routes(script), *oci_genai.routes(script)],
+        routes=[*gradient.routes(script, attempts), *oci_genai.routes(script, attempts)],
+        exception_handlers={replies.ScriptError: _script_error},
         middleware=[Middleware(_CountRequests)],
     )
     application.state.requests = 0

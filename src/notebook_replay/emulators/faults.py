@@ -1,0 +1,44 @@
+"""Scripted faults: how an emulated service misbehaves, for the pages' error sections."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import Counter
+
+
+class Attempts:
+    """How many times each exact request body has arrived, so that a fault such as
+    `rate_limited_once` depends on what was asked, never on the order of requests."""
+
+    def __init__(self):
+        self._seen: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def count(self, raw: bytes) -> int:
+        key = hashlib.sha256(raw).hexdigest()
+        with self._lock:
+            self._seen[key] += 1
+            return self._seen[key]
+
+
+def refusal(fault: str | None, attempt: int) -> tuple[int, str] | None:
+    """(status, message) when this attempt is refused, else None."""
+    if fault == "rate_limited_once" and attempt == 1 or fault == "rate_limited":
+        return 429, "Too many requests: the rate limit for this model was exceeded."
+    if fault == "server_error":
+        return 500, "The server had an error while processing your request."
+    if fault == "unauthorized":
+        return 401, "The credentials were refused."
+    return None
+
+
+def damage_stream(events: list[str], fault: str | None) -> list[str]:
+    """A stream cut in the middle of an event, or with one event that is not JSON."""
+    if fault == "cut_stream":
+        kept = events[: max(2, len(events) // 2)]
+        return [*kept, events[len(kept)][: len(events[len(kept)]) // 2]]
+    if fault == "malformed_json":
+        middle = len(events) // 2
+        return [*events[:middle], 'data: {"choices": [{"delta": \n\n', *events[middle:]]
+    return events

@@ -1,0 +1,405 @@
+"""The emulators speak each service's wire format closely enough that the real SDK stacks
+and all three LangChain classes consume them, and every reply deserializes with the SDKs'
+own models. Each scenario runs in record mode, so its cassette is checked too."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from conftest import MODEL, OCI_ENDPOINT, cassette_path, in_mode
+from langchain_core.messages import HumanMessage, ToolMessage
+from langchain_core.tools import tool
+from pydantic import BaseModel, Field
+
+from notebook_replay.emulators import replies, server
+
+E = replies.Entry
+SCRIPT = [
+    E(prompt="capital of Portugal", reply="Lisbon is the capital of Portugal."),
+    E(prompt="weather in Porto", tool_calls=(replies.ToolCall("get_weather", {"city": "Porto"}),)),
+    E(tool_result="17", reply="It is 17 °C and cloudy in Porto right now."),
+    E(prompt="Book a room", structured={"guest": "Ana Silva", "nights": 2}),
+    E(prompt="rate limit once", fault="rate_limited_once", reply="Answered after one retry."),
+    E(prompt="always failing", fault="server_error", reply="never seen"),
+    E(prompt="refused", fault="unauthorized", reply="never seen"),
+    E(prompt="cut me off", fault="cut_stream", reply="This answer will stop half way through."),
+    E(prompt="garbled", fault="malformed_json", reply="This body will not parse as JSON."),
+]
+
+
+@tool
+def get_weather(city: str) -> str:
+    """Current weather for a city."""
+    return f"17 °C and cloudy in {city}"
+
+
+class Booking(BaseModel):
+    """A hotel booking."""
+
+    guest: str = Field(description="Full name of the guest")
+    nights: int = Field(description="Number of nights")
+
+
+@pytest.fixture(scope="module")
+def fidelity_emulator():
+    application = server.app(SCRIPT)
+    with server.serving(application) as address:
+        yield address
+
+
+@pytest.fixture
+def gradient_page(monkeypatch, fidelity_emulator):
+    in_mode(monkeypatch, "record", "gradient", fidelity_emulator)
+    yield
+    check_cassette_deserializes("gradient")
+
+
+@pytest.fixture
+def oci_page(monkeypatch, fidelity_emulator):
+    in_mode(monkeypatch, "record", "oci_generative_ai", fidelity_emulator)
+    yield
+    check_cassette_deserializes("oci_generative_ai")
+
+
+def chat_gradient(**kwargs):
+    from langchain_gradient import ChatGradient
+
+    return ChatGradient(model=MODEL, api_key=os.environ["DIGITALOCEAN_INFERENCE_KEY"], **kwargs)
+
+
+def community(model_id="cohere.command-a-03-2025", **kwargs):
+    from langchain_community.chat_models.oci_generative_ai import ChatOCIGenAI
+
+    return ChatOCIGenAI(
+        model_id=model_id,
+        service_endpoint=OCI_ENDPOINT,
+        compartment_id=os.environ["OCI_COMPARTMENT_ID"],
+        **kwargs,
+    )
+
+
+def langchain_oci(model_id="meta.llama-3.3-70b-instruct", **kwargs):
+    from langchain_oci import ChatOCIGenAI
+
+    return ChatOCIGenAI(
+        model_id=model_id,
+        service_endpoint=OCI_ENDPOINT,
+        compartment_id=os.environ["OCI_COMPARTMENT_ID"],
+        **kwargs,
+    )
+
+
+def no_retries_client():
+    import oci
+
+    return oci.generative_ai_inference.GenerativeAiInferenceClient(
+        oci.config.from_file(os.environ["OCI_CONFIG_FILE"]),
+        service_endpoint=OCI_ENDPOINT,
+        retry_strategy=oci.retry.NoneRetryStrategy(),
+    )
+
+
+def round_trip(model) -> str:
+    """bind_tools → the model's tool call → run the tool → ToolMessage → final answer."""
+    with_tools = model.bind_tools([get_weather])
+    question = HumanMessage("What is the weather in Porto?")
+    call = with_tools.invoke([question])
+    assert [c["name"] for c in call.tool_calls] == ["get_weather"]
+    assert call.tool_calls[0]["args"] == {"city": "Porto"}
+    result = get_weather.invoke(call.tool_calls[0])
+    assert isinstance(result, ToolMessage)
+    return with_tools.invoke([question, call, result]).content
+
+
+# --- Gradient through ChatGradient (pydo, azure-core) -------------------------------
+
+
+def test_chat_gradient_invokes_streams_and_counts_usage(gradient_page):
+    assert chat_gradient().invoke("The capital of Portugal?").content == (
+        "Lisbon is the capital of Portugal."
+    )
+    chunks = list(
+        chat_gradient(stream_options={"include_usage": True}).stream("capital of Portugal")
+    )
+    whole = sum(chunks[1:], chunks[0])
+    assert whole.content == "Lisbon is the capital of Portugal."
+    assert whole.usage_metadata["total_tokens"] > 0
+
+
+def test_chat_gradient_tool_round_trip(gradient_page):
+    assert round_trip(chat_gradient()) == "It is 17 °C and cloudy in Porto right now."
+
+
+def test_chat_gradient_streams_tool_calls_as_index_keyed_fragments(gradient_page):
+    chunks = list(chat_gradient().bind_tools([get_weather]).stream("weather in Porto?"))
+    whole = sum(chunks[1:], chunks[0])
+    assert len(chunks) > 3  # the arguments arrived in fragments
+    assert whole.tool_calls == [
+        {
+            "name": "get_weather",
+            "args": {"city": "Porto"},
+            "id": whole.tool_calls[0]["id"],
+            "type": "tool_call",
+        }
+    ]
+
+
+def test_chat_gradient_structured_output_honours_the_forced_tool(gradient_page):
+    booking = chat_gradient().with_structured_output(Booking).invoke("Book a room for Ana")
+    assert booking == Booking(guest="Ana Silva", nights=2)
+
+
+def test_gradient_models_endpoint_lists_model_ids(gradient_page):
+    from pydo.inference import Client
+
+    listing = Client(api_key=os.environ["DIGITALOCEAN_INFERENCE_KEY"]).models.list()
+    assert MODEL in [m["id"] for m in listing["data"]]
+
+
+def test_gradient_unknown_model_is_a_404(gradient_page):
+    from azure.core.exceptions import ResourceNotFoundError
+    from langchain_gradient import ChatGradient
+
+    llm = ChatGradient(model="llama-9000", api_key=os.environ["DIGITALOCEAN_INFERENCE_KEY"])
+    with pytest.raises(ResourceNotFoundError, match="llama-9000"):
+        llm.invoke("capital of Portugal")
+
+
+def test_gradient_rate_limit_once_is_retried_then_answered(gradient_page):
+    assert chat_gradient().invoke("rate limit once").content == "Answered after one retry."
+    requests = cassette_text_interactions("gradient")
+    assert [r["response"]["status"]["code"] for r in requests][-2:] == [429, 200]
+
+
+def test_gradient_server_error_and_refused_key_are_clear_errors(gradient_page):
+    from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
+
+    with pytest.raises(HttpResponseError, match="had an error") as raised:
+        chat_gradient(max_retries=0).invoke("always failing")
+    assert raised.value.status_code == 500
+    with pytest.raises(ClientAuthenticationError, match="refused"):
+        chat_gradient().invoke("refused")
+
+
+def test_gradient_cut_stream_and_malformed_json_are_named(gradient_page):
+    # ChatGradient 1.0.0 turns every streaming error into a chunk starting with [ERROR]:
+    # here pydo's SSEStreamTransportError about the truncated last line.
+    text = "".join(c.content for c in chat_gradient().stream("cut me off"))
+    assert text.startswith("This answer will ")
+    assert "[ERROR] SSE stream ended with an incomplete line" in text
+    with pytest.raises(Exception) as raised:
+        chat_gradient().invoke("garbled")
+    assert "json" in repr(raised.value).lower() or "decode" in repr(raised.value).lower()
+
+
+# --- OCI through langchain-community's ChatOCIGenAI ----------------------------------
+
+
+def test_community_cohere_invokes_streams_and_calls_tools(oci_page):
+    assert community().invoke("capital of Portugal").content == "Lisbon is the capital of Portugal."
+    streamed = "".join(c.content for c in community().stream("capital of Portugal"))
+    assert streamed == "Lisbon is the capital of Portugal."
+    assert round_trip(community()) == "It is 17 °C and cloudy in Porto right now."
+    booking = community().with_structured_output(Booking).invoke("Book a room for Ana")
+    assert booking == Booking(guest="Ana Silva", nights=2)
+
+
+def test_community_meta_invokes_but_its_stream_and_tools_fail(oci_page):
+    meta = community("meta.llama-3.3-70b-instruct")
+    assert meta.invoke("capital of Portugal").content == "Lisbon is the capital of Portugal."
+    # langchain-community 0.4.2 parses every GENERIC event as JSON, the final [DONE] too.
+    with pytest.raises(json.JSONDecodeError):
+        "".join(c.content for c in meta.stream("capital of Portugal"))
+    with pytest.raises(NotImplementedError):
+        meta.bind_tools([get_weather])
+
+
+def test_oci_retired_model_answers_400_saying_so(oci_page):
+    import oci
+
+    with pytest.raises(oci.exceptions.ServiceError) as raised:
+        community("cohere.command-r-16k").invoke("capital of Portugal")
+    assert raised.value.status == 400 and "retired" in raised.value.message
+
+
+def test_oci_rate_limit_once_is_retried_by_the_sdk_then_answered(oci_page):
+    assert community().invoke("rate limit once").content == "Answered after one retry."
+    codes = [
+        r["response"]["status"]["code"] for r in cassette_text_interactions("oci_generative_ai")
+    ]
+    assert codes[-2:] == [429, 200]
+
+
+def test_oci_server_error_refusal_cut_stream_and_garbled_body_are_clear(oci_page):
+    import oci
+
+    no_retries = community(client=no_retries_client())
+    with pytest.raises(oci.exceptions.ServiceError) as raised:
+        no_retries.invoke("always failing")
+    assert raised.value.status == 500 and raised.value.code == "InternalServerError"
+    with pytest.raises(oci.exceptions.ServiceError) as raised:
+        no_retries.invoke("refused")
+    assert raised.value.status == 401
+    with pytest.raises(Exception) as cut:
+        "".join(c.content for c in community().stream("cut me off"))
+    assert cut.type.__name__ in ("JSONDecodeError", "ChunkedEncodingError", "ValueError")
+    # The OCI SDK hands back a body it cannot parse as a plain string; the community class
+    # then indexes into it: a TypeError is what a reader sees.
+    with pytest.raises(TypeError, match="string indices"):
+        community().invoke("garbled")
+
+
+# --- OCI through langchain-oci's ChatOCIGenAI ----------------------------------------
+
+
+@pytest.mark.parametrize("model_id", ["cohere.command-a-03-2025", "meta.llama-3.3-70b-instruct"])
+def test_langchain_oci_invokes_streams_calls_tools_and_reports_usage(oci_page, model_id):
+    answer = langchain_oci(model_id).invoke("capital of Portugal")
+    assert answer.content == "Lisbon is the capital of Portugal."
+    assert answer.usage_metadata["total_tokens"] > 0
+    chunks = list(langchain_oci(model_id).stream("capital of Portugal"))
+    whole = sum(chunks[1:], chunks[0])
+    assert whole.content == "Lisbon is the capital of Portugal."
+    assert round_trip(langchain_oci(model_id)) == "It is 17 °C and cloudy in Porto right now."
+
+
+def test_langchain_oci_streams_generic_tool_calls(oci_page):
+    chunks = list(langchain_oci().bind_tools([get_weather]).stream("weather in Porto?"))
+    whole = sum(chunks[1:], chunks[0])
+    assert [(c["name"], c["args"]) for c in whole.tool_calls] == [
+        ("get_weather", {"city": "Porto"})
+    ]
+
+
+def test_langchain_oci_json_schema_structured_output(oci_page):
+    structured = langchain_oci().with_structured_output(Booking, method="json_schema")
+    assert structured.invoke("Book a room for Ana") == Booking(guest="Ana Silva", nights=2)
+
+
+# --- What the cassettes hold deserializes with the SDKs' own models ------------------
+
+
+def cassette_text_interactions(page: str) -> list[dict]:
+    import yaml
+
+    return yaml.safe_load(cassette_path(page).read_text())["interactions"]
+
+
+def check_cassette_deserializes(page: str) -> None:
+    if cassette_path(page).exists():
+        for interaction in cassette_text_interactions(page):
+            check_response(interaction["request"]["uri"], interaction["response"])
+
+
+def committed_cassettes():
+    folder = os.path.join(os.path.dirname(__file__), "..", "cassettes")
+    return sorted(
+        os.path.join(folder, name)
+        for name in os.listdir(folder)
+        if name.endswith(".yaml") and not name.endswith(".provenance.yaml")
+    )
+
+
+@pytest.mark.parametrize("path", committed_cassettes(), ids=os.path.basename)
+def test_every_committed_cassette_deserializes_with_the_sdk_models(path):
+    import yaml
+
+    for interaction in yaml.safe_load(open(path).read())["interactions"]:
+        check_response(interaction["request"]["uri"], interaction["response"])
+
+
+def check_response(uri: str, response: dict) -> None:
+    body = response["body"]["string"]
+    status = response["status"]["code"]
+    content_type = response["headers"].get("content-type", response["headers"].get("Content-Type"))
+    content_type = content_type[0] if content_type else ""
+    if status >= 400:
+        error = json.loads(body)
+        assert ("code" in error and "message" in error) or "message" in error.get("error", {})
+        return
+    if "/20231130/actions/chat" in uri:
+        check_oci(body, content_type, response["headers"])
+    elif uri.endswith("/v1/chat/completions"):
+        check_gradient(body, content_type)
+    elif uri.endswith("/v1/models"):
+        from openai.types import Model
+
+        assert all(Model.model_validate(m) for m in json.loads(body)["data"])
+
+
+def check_oci(body: str, content_type: str, headers: dict) -> None:
+    """Through the OCI SDK's own deserializer and SSE reader."""
+    import oci
+    from oci._vendor import sseclient
+
+    if content_type == "application/json":
+        assert headers.get("content-length") == [str(len(body.encode()))]
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return  # the malformed_json fault, on purpose
+        result = oci_client().base_client.deserialize_response_data(
+            json.dumps(data).encode(), "ChatResult"
+        )
+        assert isinstance(result, oci.generative_ai_inference.models.ChatResult)
+        assert result.chat_response.api_format in ("COHERE", "GENERIC")
+        return
+    assert content_type == "text/event-stream", content_type
+    events = [e.data for e in sseclient.SSEClient(Chunks(body)).events()]
+    assert events
+    for data in events:
+        if data != "[DONE]":
+            try:
+                assert "pad" in json.loads(data)
+            except ValueError:
+                return  # the cut_stream and malformed_json faults, on purpose
+
+
+def oci_client():
+    import oci
+    from oci.generative_ai_inference import GenerativeAiInferenceClient
+
+    from notebook_replay.providers import _write_throwaway_oci_config
+
+    if "OCI_CONFIG_FILE" not in os.environ:
+        _write_throwaway_oci_config()  # only to construct a client: nothing is sent
+    config = oci.config.from_file(os.environ["OCI_CONFIG_FILE"])
+    return GenerativeAiInferenceClient(config, service_endpoint=OCI_ENDPOINT)
+
+
+class Chunks:
+    """The recorded body as the SDKs' SSE readers take it: bytes, in pieces."""
+
+    def __init__(self, body: str):
+        self.data = body.encode()
+
+    def __iter__(self):
+        return iter([self.data[i : i + 64] for i in range(0, len(self.data), 64)])
+
+    def iter_bytes(self):
+        return iter(self)
+
+
+def check_gradient(body: str, content_type: str) -> None:
+    """Through OpenAI's types, and pydo's own SSE reader for streams."""
+    from openai.types.chat import ChatCompletion, ChatCompletionChunk
+    from pydo.custom_extensions import SSEStream
+    from pydo.exceptions import SSEStreamDecodeError, SSEStreamTransportError
+
+    if content_type.startswith("application/json"):
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return  # the malformed_json fault, on purpose
+        assert ChatCompletion.model_validate(data).object == "chat.completion"
+        return
+    assert content_type.startswith("text/event-stream")
+    try:
+        chunks = list(SSEStream(Chunks(body)))
+    except (SSEStreamDecodeError, SSEStreamTransportError):
+        return  # the malformed_json and cut_stream faults: pydo names them
+    assert body.endswith("data: [DONE]\n\n")
+    for chunk in chunks:
+        ChatCompletionChunk.model_validate(dict(chunk))

@@ -216,6 +216,30 @@ def test_community_meta_invokes_but_its_stream_and_tools_fail(oci_page):
         meta.bind_tools([get_weather])
 
 
+def test_community_dedicated_endpoint_and_cohere_json_mode(oci_page):
+    endpoint = "ocid1.generativeaiendpoint.oc1.us-chicago-1.replay-placeholder"
+    dedicated = community(endpoint, provider="cohere")
+    assert dedicated.invoke("capital of Portugal").content == "Lisbon is the capital of Portugal."
+    body = cassette_text_interactions("oci_generative_ai")[-1]["request"]["body"]
+    assert json.loads(body)["servingMode"] == {"servingType": "DEDICATED", "endpointId": endpoint}
+
+    # langchain-community 0.4.2 sends responseFormat {"type": "json_object"}, lower case,
+    # where the API's enum is JSON_OBJECT: its json_mode is refused.
+    import oci
+
+    as_json = community().with_structured_output(Booking, method="json_mode")
+    with pytest.raises(oci.exceptions.ServiceError, match="json_object"):
+        as_json.invoke("Book a room for Ana")
+
+
+def test_oci_unknown_model_is_a_404(oci_page):
+    import oci
+
+    with pytest.raises(oci.exceptions.ServiceError) as raised:
+        community("cohere.command-z").invoke("capital of Portugal")
+    assert raised.value.status == 404 and raised.value.code == "NotAuthorizedOrNotFound"
+
+
 def test_oci_retired_model_answers_400_saying_so(oci_page):
     import oci
 

@@ -210,6 +210,15 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
             return error(404, "Authorization failed or requested resource not found.")
         elif OCI_MODELS[model] != chat_request.get("apiFormat"):
             return error(400, f"Model {model} expects apiFormat {OCI_MODELS[model]}.")
+        response_format = (chat_request.get("responseFormat") or {}).get("type")
+        if response_format and response_format not in ("TEXT", "JSON_OBJECT", "JSON_SCHEMA"):
+            # The service reads `type` as the discriminator of its ResponseFormat models;
+            # an unknown value cannot be deserialized (emulator's reading of the API spec).
+            return error(
+                400,
+                f"Invalid value for responseFormat.type: '{response_format}'. "
+                "Expected one of TEXT, JSON_OBJECT, JSON_SCHEMA.",
+            )
         turn = turn_of(chat_request, model)
         said = answer(script, turn)
         refusal = faults.refusal(said.fault, attempts.count(raw))

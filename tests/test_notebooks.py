@@ -25,12 +25,27 @@ def code_cells(path: Path):
     return [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
 
 
+def coalesced(outputs) -> list:
+    """Outputs as nbval compares them: a cell's stdout (or stderr) is one text, however
+    the kernel happened to split it into messages."""
+    merged, streams = [], {}
+    for output in outputs:
+        if output.get("output_type") == "stream":
+            if output["name"] in streams:
+                streams[output["name"]]["text"] += output["text"]
+                continue
+            output = dict(output)
+            streams[output["name"]] = output
+        merged.append(output)
+    return merged
+
+
 def sanitized_outputs(notebook) -> list[str]:
     rules = configparser.ConfigParser()
     rules.read(SANITIZE)
     texts = []
     for cell in notebook.cells:
-        text = json.dumps(cell.get("outputs", []), sort_keys=True)
+        text = json.dumps(coalesced(cell.get("outputs", [])), sort_keys=True)
         for section in rules.sections():
             text = re.sub(rules[section]["regex"], rules[section]["replace"], text)
         texts.append(text)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
+import threading
 from pathlib import Path
 
+import urllib3.connectionpool
 import vcr
 import vcr.stubs
 import yaml
@@ -20,6 +23,7 @@ from .scrub import Scrubber, find_secrets
 MATCH_ON = ["method", "scheme", "host", "port", "path", "query", "json_body"]
 
 _NOT_JSON = object()
+_POOL = urllib3.connectionpool.HTTPConnectionPool  # the OCI SDK's pool subclasses it
 
 
 def _parsed(request):
@@ -128,6 +132,23 @@ def _one_line(problem: Exception) -> str:
     return text[:200]
 
 
+_one_request_at_a_time = threading.RLock()
+
+
+def _serialized(urlopen):
+    """vcrpy briefly puts the real connection classes back, process-wide, whenever it
+    builds or uses a real connection (its force_reset; it builds one even when replaying).
+    A concurrent request (batch() uses threads) could pick a real connection in that
+    window and miss the cassette, so under a cassette requests go one at a time."""
+
+    @functools.wraps(urlopen)
+    def locked(pool, *args, **kwargs):
+        with _one_request_at_a_time:
+            return urlopen(pool, *args, **kwargs)
+
+    return locked
+
+
 def open_cassette(
     path: Path, *, recording: bool, scrubber: Scrubber, custom_patches=(), after_save=None
 ):
@@ -146,7 +167,7 @@ def open_cassette(
         before_record_request=scrubber.request,
         before_record_response=scrubber.response,
         decode_compressed_response=True,
-        custom_patches=tuple(custom_patches),
+        custom_patches=(*custom_patches, (_POOL, "urlopen", _serialized(_POOL.urlopen))),
     )
     config.register_serializer("readable-yaml", ReadableYaml)
     config.register_matcher("json_body", json_body)

@@ -120,6 +120,8 @@ def _write_throwaway_oci_config() -> None:
             )
         )
         key_file.chmod(0o600)
+        token_file = Path(folder.name) / "throwaway_session_token"
+        token_file.write_text(_throwaway_session_token())
         config = configparser.ConfigParser()
         config["DEFAULT"] = {
             "user": "ocid1.user.oc1..replay-placeholder",
@@ -128,11 +130,25 @@ def _write_throwaway_oci_config() -> None:
             "region": "us-chicago-1",
             "key_file": str(key_file),
         }
+        # What `oci session authenticate --profile-name session` would add.
+        config["session"] = {"security_token_file": str(token_file)}
         with open(Path(folder.name) / "config", "w") as handle:
             config.write(handle)
         _offline_oci_config = folder
     # Honoured by the OCI SDK when ~/.oci/config does not exist.
     os.environ["OCI_CONFIG_FILE"] = str(Path(_offline_oci_config.name) / "config")
+
+
+def _throwaway_session_token() -> str:
+    """A session token in the shape of a real one (a JWT), valid for nothing."""
+    import base64
+    import json
+
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    claims = {"sub": "replay-placeholder", "exp": 4102444800, "iss": "notebook_replay"}
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}.replay-placeholder"
 
 
 def _oci_config_path() -> Path:

@@ -19,6 +19,13 @@ from . import faults
 from .catalog import GRADIENT_MODELS
 from .replies import Answer, Turn, answer, count_tokens, pieces
 
+# The only model access key the emulator accepts: the one replay and emulated recording set.
+ACCEPTED_KEY = "replay-placeholder-key"
+
+
+def _authorized(request: Request) -> bool:
+    return request.headers.get("authorization", "") == f"Bearer {ACCEPTED_KEY}"
+
 
 def error(status: int, message: str, kind: str, code: str) -> Response:
     headers = {"retry-after": "0"} if status == 429 else None
@@ -53,6 +60,7 @@ def turn_of(body: dict) -> Turn:
         stream=bool(body.get("stream")),
         include_usage=bool((body.get("stream_options") or {}).get("include_usage")),
         prompt_text=json.dumps(messages),
+        logprobs=bool(body.get("logprobs")),
     )
 
 
@@ -81,9 +89,27 @@ def completion(raw: bytes, turn: Turn, said: Answer) -> dict:
                 "index": 0,
                 "message": message,
                 "finish_reason": "tool_calls" if said.tool_calls else "stop",
+                "logprobs": logprobs(said.text) if turn.logprobs else None,
             }
         ],
         "usage": usage(turn, said),
+    }
+
+
+def logprobs(text: str) -> dict:
+    """OpenAI-shaped log probabilities, one entry a word (stable, made-up values)."""
+    words = [w + " " for w in text.split(" ")]
+    words[-1] = words[-1].rstrip()
+    return {
+        "content": [
+            {
+                "token": w,
+                "logprob": -round(0.01 + (len(w) % 5) * 0.07, 4),
+                "bytes": list(w.encode()),
+                "top_logprobs": [],
+            }
+            for w in words
+        ]
     }
 
 
@@ -128,7 +154,7 @@ def stream_events(raw: bytes, turn: Turn, said: Answer) -> list[str]:
 
 def routes(script, attempts: faults.Attempts) -> list[Route]:
     async def chat_completions(request: Request) -> Response:
-        if not request.headers.get("authorization", "").startswith("Bearer "):
+        if not _authorized(request):
             return error(
                 401, "Missing or invalid model access key.", "authentication_error", "unauthorized"
             )
@@ -179,7 +205,7 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
         return Response(body_text, 200, headers={"content-type": "text/event-stream"})
 
     async def models(request: Request) -> Response:
-        if not request.headers.get("authorization", "").startswith("Bearer "):
+        if not _authorized(request):
             return error(
                 401, "Missing or invalid model access key.", "authentication_error", "unauthorized"
             )

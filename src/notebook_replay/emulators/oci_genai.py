@@ -14,6 +14,9 @@ from . import faults
 from .catalog import OCI_MODELS, OCI_RETIRED
 from .replies import Answer, Turn, answer, count_tokens, pieces
 
+# The only compartment the emulated tenancy has: the one replay and emulated recording set.
+PLACEHOLDER_COMPARTMENT = "ocid1.compartment.oc1..replay-placeholder"
+
 ERROR_CODES = {
     400: "InvalidParameter",
     401: "NotAuthenticated",
@@ -196,6 +199,9 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
             chat_request = body["chatRequest"]
         except (ValueError, KeyError):
             return error(400, "The request body is not a valid ChatDetails document.")
+        if body.get("compartmentId") != PLACEHOLDER_COMPARTMENT:
+            # The real service answers the same for a compartment you cannot use.
+            return error(404, "Authorization failed or requested resource not found.")
         serving = body.get("servingMode") or {}
         model = serving.get("modelId")
         if serving.get("servingType") == "DEDICATED":

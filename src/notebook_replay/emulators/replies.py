@@ -97,6 +97,7 @@ class Turn:
     stream: bool = False
     include_usage: bool = False
     prompt_text: str = ""  # everything sent, for a token count
+    logprobs: bool = False  # log probabilities were asked for
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,85 @@
+"""A page's model-features table may only claim what the page shows: every ✅ (and every
+❌ that has a link) points at a section whose code cells ran and produced output."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
+MARK = re.compile(r"\[(✅|❌)\]\(#([^)]+)\)")
+
+
+def anchor(heading: str) -> str:
+    """The id Jupyter and nbconvert give a heading: its text with spaces as hyphens."""
+    return re.sub(r"\s+", "-", heading.strip().lstrip("#").strip())
+
+
+def sections(notebook) -> dict[str, list]:
+    """Each heading's anchor and the cells up to the next heading of the same or a higher level."""
+    found: dict[str, list] = {}
+    open_sections: list[tuple[int, str]] = []
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                heading = re.match(r"^(#{1,6})\s+(.*)$", line)
+                if heading:
+                    level = len(heading.group(1))
+                    open_sections = [(lv, a) for lv, a in open_sections if lv < level]
+                    open_sections.append((level, anchor(heading.group(2))))
+                    found.setdefault(open_sections[-1][1], [])
+        for _, name in open_sections:
+            found[name].append(cell)
+    return found
+
+
+def feature_rows(notebook) -> list[tuple[str, str, str]]:
+    """(feature, mark, anchor) for every linked mark in the model features table."""
+    rows = []
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and "Model features" in cell.source:
+            for line in cell.source.splitlines():
+                if line.startswith("|") and MARK.search(line):
+                    feature = line.strip("|").split("|")[0].strip()
+                    rows += [(feature, m, a) for m, a in MARK.findall(line)]
+    return rows
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_claimed_feature_links_to_an_executed_demonstration(path):
+    notebook = nbformat.read(path, as_version=4)
+    rows = feature_rows(notebook)
+    assert rows, "the page has no model features table with linked marks"
+    known = sections(notebook)
+    for feature, mark, target in rows:
+        assert target in known, f"{feature} {mark} links to #{target}, which is not a heading"
+        shown = [c for c in known[target] if c.cell_type == "code" and c.outputs]
+        assert shown, f"{feature} {mark}: section #{target} has no executed code cell"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_checked_feature_has_a_link(path):
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and "Model features" in cell.source:
+            for line in cell.source.splitlines():
+                bare = line.count("✅") - len(re.findall(r"\[✅\]\(#", line))
+                assert bare == 0, f"a ✅ without a link to its demonstration: {line}"
+
+
+def test_the_table_checker_catches_an_unbacked_claim():
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell(
+                "### Model features\n| Feature | x |\n|---|---|\n| Tool calling | [✅](#Tools) |"
+            ),
+            nbformat.v4.new_markdown_cell("## Tools"),
+            nbformat.v4.new_code_cell("pass"),  # never executed: no outputs
+        ]
+    )
+    feature, mark, target = feature_rows(notebook)[0]
+    assert (feature, mark, target) == ("Tool calling", "✅", "Tools")
+    assert not [c for c in sections(notebook)[target] if c.cell_type == "code" and c.outputs]

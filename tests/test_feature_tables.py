@@ -14,8 +14,8 @@ MARK = re.compile(r"\[(✅|❌)\]\(#([^)]+)\)")
 
 
 def anchor(heading: str) -> str:
-    """The id Jupyter and nbconvert give a heading: its text with spaces as hyphens."""
-    return re.sub(r"\s+", "-", heading.strip().lstrip("#").strip())
+    """The id the website (mkdocs-jupyter) gives a heading: lower case, spaces as hyphens."""
+    return re.sub(r"\s+", "-", heading.strip().lstrip("#").strip()).lower()
 
 
 def sections(notebook) -> dict[str, list]:
@@ -74,12 +74,12 @@ def test_the_table_checker_catches_an_unbacked_claim():
     notebook = nbformat.v4.new_notebook(
         cells=[
             nbformat.v4.new_markdown_cell(
-                "### Model features\n| Feature | x |\n|---|---|\n| Tool calling | [✅](#Tools) |"
+                "### Model features\n| Feature | x |\n|---|---|\n| Tool calling | [✅](#tools) |"
             ),
             nbformat.v4.new_markdown_cell("## Tools"),
             nbformat.v4.new_code_cell("pass"),  # never executed: no outputs
         ]
     )
     feature, mark, target = feature_rows(notebook)[0]
-    assert (feature, mark, target) == ("Tool calling", "✅", "Tools")
+    assert (feature, mark, target) == ("Tool calling", "✅", "tools")
     assert not [c for c in sections(notebook)[target] if c.cell_type == "code" and c.outputs]

@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from . import faults
 from .catalog import GRADIENT_MODELS
-from .replies import Answer, Turn, answer, count_tokens, pieces
+from .replies import Answer, Turn, answer, pieces, token_counts
 
 # The only model access key the emulator accepts: the one replay and emulated recording set.
 ACCEPTED_KEY = "replay-placeholder-key"
@@ -114,8 +114,7 @@ def logprobs(text: str) -> dict:
 
 
 def usage(turn: Turn, said: Answer) -> dict:
-    prompt = count_tokens(turn.prompt_text)
-    completion_tokens = count_tokens(said.text + json.dumps([c.arguments for c in said.tool_calls]))
+    prompt, completion_tokens = token_counts(turn, said)
     return {
         "prompt_tokens": prompt,
         "completion_tokens": completion_tokens,

@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from . import faults
 from .catalog import OCI_MODELS, OCI_RETIRED
-from .replies import Answer, Turn, answer, count_tokens, pieces
+from .replies import Answer, Turn, answer, pieces, token_counts
 
 # The only compartment the emulated tenancy has: the one replay and emulated recording set.
 PLACEHOLDER_COMPARTMENT = "ocid1.compartment.oc1..replay-placeholder"
@@ -85,8 +85,7 @@ def turn_of(chat_request: dict, model: str) -> Turn:
 
 
 def _usage(turn: Turn, said: Answer) -> dict:
-    prompt = count_tokens(turn.prompt_text)
-    completion = count_tokens(said.text + json.dumps([c.arguments for c in said.tool_calls]))
+    prompt, completion = token_counts(turn, said)
     return {
         "completionTokens": completion,
         "promptTokens": prompt,

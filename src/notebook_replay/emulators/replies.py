@@ -166,6 +166,12 @@ def count_tokens(text: str) -> int:
     return max(1, round(len(text) / 4))
 
 
+def token_counts(turn: Turn, said: Answer) -> tuple[int, int]:
+    """(prompt tokens, completion tokens) of one exchange; each service names them."""
+    calls = json.dumps([c.arguments for c in said.tool_calls])
+    return count_tokens(turn.prompt_text), count_tokens(said.text + calls)
+
+
 def pieces(text: str, size: int = 3) -> list[str]:
     """Split a reply into stream deltas of a few words each, spaces kept."""
     words = text.split(" ")

@@ -26,15 +26,15 @@ def code_cells(path: Path):
 
 
 def coalesced(outputs) -> list:
-    """Outputs as nbval compares them: a cell's stdout (or stderr) is one text, however
-    the kernel happened to split it into messages."""
+    """Outputs as nbval compares them: tracebacks left out (they hold file paths), and a
+    cell's stdout (or stderr) one text, however the kernel happened to split it."""
     merged, streams = [], {}
     for output in outputs:
+        output = {k: v for k, v in output.items() if k != "traceback"}  # as nbval skips it
         if output.get("output_type") == "stream":
             if output["name"] in streams:
                 streams[output["name"]]["text"] += output["text"]
                 continue
-            output = dict(output)
             streams[output["name"]] = output
         merged.append(output)
     return merged

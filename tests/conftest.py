@@ -74,11 +74,13 @@ def gradient(**kwargs):
     return ChatGradient(model=MODEL, api_key=os.environ["DIGITALOCEAN_INFERENCE_KEY"], **kwargs)
 
 
-def oci_chat():
+def oci_chat(model_id="cohere.command-a-03-2025", **kwargs):
+    """langchain-community's ChatOCIGenAI."""
     from langchain_community.chat_models.oci_generative_ai import ChatOCIGenAI
 
     return ChatOCIGenAI(
-        model_id="cohere.command-a-03-2025",
+        model_id=model_id,
         service_endpoint=OCI_ENDPOINT,
         compartment_id=os.environ["OCI_COMPARTMENT_ID"],
+        **kwargs,
     )

@@ -8,7 +8,7 @@ import json
 import os
 
 import pytest
-from conftest import MODEL, OCI_ENDPOINT, cassette_path, in_mode
+from conftest import MODEL, OCI_ENDPOINT, cassette_path, gradient, in_mode, oci_chat
 from langchain_core.messages import HumanMessage, ToolMessage
 from langchain_core.tools import tool
 from pydantic import BaseModel, Field
@@ -63,23 +63,6 @@ def oci_page(monkeypatch, fidelity_emulator):
     check_cassette_deserializes("oci_generative_ai")
 
 
-def chat_gradient(**kwargs):
-    from langchain_gradient import ChatGradient
-
-    return ChatGradient(model=MODEL, api_key=os.environ["DIGITALOCEAN_INFERENCE_KEY"], **kwargs)
-
-
-def community(model_id="cohere.command-a-03-2025", **kwargs):
-    from langchain_community.chat_models.oci_generative_ai import ChatOCIGenAI
-
-    return ChatOCIGenAI(
-        model_id=model_id,
-        service_endpoint=OCI_ENDPOINT,
-        compartment_id=os.environ["OCI_COMPARTMENT_ID"],
-        **kwargs,
-    )
-
-
 def langchain_oci(model_id="meta.llama-3.3-70b-instruct", **kwargs):
     from langchain_oci import ChatOCIGenAI
 
@@ -117,23 +100,21 @@ def round_trip(model) -> str:
 
 
 def test_chat_gradient_invokes_streams_and_counts_usage(gradient_page):
-    assert chat_gradient().invoke("The capital of Portugal?").content == (
+    assert gradient().invoke("The capital of Portugal?").content == (
         "Lisbon is the capital of Portugal."
     )
-    chunks = list(
-        chat_gradient(stream_options={"include_usage": True}).stream("capital of Portugal")
-    )
+    chunks = list(gradient(stream_options={"include_usage": True}).stream("capital of Portugal"))
     whole = sum(chunks[1:], chunks[0])
     assert whole.content == "Lisbon is the capital of Portugal."
     assert whole.usage_metadata["total_tokens"] > 0
 
 
 def test_chat_gradient_tool_round_trip(gradient_page):
-    assert round_trip(chat_gradient()) == "It is 17 °C and cloudy in Porto right now."
+    assert round_trip(gradient()) == "It is 17 °C and cloudy in Porto right now."
 
 
 def test_chat_gradient_streams_tool_calls_as_index_keyed_fragments(gradient_page):
-    chunks = list(chat_gradient().bind_tools([get_weather]).stream("weather in Porto?"))
+    chunks = list(gradient().bind_tools([get_weather]).stream("weather in Porto?"))
     whole = sum(chunks[1:], chunks[0])
     assert len(chunks) > 3  # the arguments arrived in fragments
     assert whole.tool_calls == [
@@ -147,7 +128,7 @@ def test_chat_gradient_streams_tool_calls_as_index_keyed_fragments(gradient_page
 
 
 def test_chat_gradient_structured_output_honours_the_forced_tool(gradient_page):
-    booking = chat_gradient().with_structured_output(Booking).invoke("Book a room for Ana")
+    booking = gradient().with_structured_output(Booking).invoke("Book a room for Ana")
     assert booking == Booking(guest="Ana Silva", nights=2)
 
 
@@ -168,7 +149,7 @@ def test_gradient_unknown_model_is_a_404(gradient_page):
 
 
 def test_gradient_rate_limit_once_is_retried_then_answered(gradient_page):
-    assert chat_gradient().invoke("rate limit once").content == "Answered after one retry."
+    assert gradient().invoke("rate limit once").content == "Answered after one retry."
     requests = cassette_text_interactions("gradient")
     assert [r["response"]["status"]["code"] for r in requests][-2:] == [429, 200]
 
@@ -177,20 +158,20 @@ def test_gradient_server_error_and_refused_key_are_clear_errors(gradient_page):
     from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 
     with pytest.raises(HttpResponseError, match="had an error") as raised:
-        chat_gradient(max_retries=0).invoke("always failing")
+        gradient(max_retries=0).invoke("always failing")
     assert raised.value.status_code == 500
     with pytest.raises(ClientAuthenticationError, match="refused"):
-        chat_gradient().invoke("refused")
+        gradient().invoke("refused")
 
 
 def test_gradient_cut_stream_and_malformed_json_are_named(gradient_page):
     # ChatGradient 1.0.0 turns every streaming error into a chunk starting with [ERROR]:
     # here pydo's SSEStreamTransportError about the truncated last line.
-    text = "".join(c.content for c in chat_gradient().stream("cut me off"))
+    text = "".join(c.content for c in gradient().stream("cut me off"))
     assert text.startswith("This answer will ")
     assert "[ERROR] SSE stream ended with an incomplete line" in text
     with pytest.raises(Exception) as raised:
-        chat_gradient().invoke("garbled")
+        gradient().invoke("garbled")
     assert "json" in repr(raised.value).lower() or "decode" in repr(raised.value).lower()
 
 
@@ -198,16 +179,16 @@ def test_gradient_cut_stream_and_malformed_json_are_named(gradient_page):
 
 
 def test_community_cohere_invokes_streams_and_calls_tools(oci_page):
-    assert community().invoke("capital of Portugal").content == "Lisbon is the capital of Portugal."
-    streamed = "".join(c.content for c in community().stream("capital of Portugal"))
+    assert oci_chat().invoke("capital of Portugal").content == "Lisbon is the capital of Portugal."
+    streamed = "".join(c.content for c in oci_chat().stream("capital of Portugal"))
     assert streamed == "Lisbon is the capital of Portugal."
-    assert round_trip(community()) == "It is 17 °C and cloudy in Porto right now."
-    booking = community().with_structured_output(Booking).invoke("Book a room for Ana")
+    assert round_trip(oci_chat()) == "It is 17 °C and cloudy in Porto right now."
+    booking = oci_chat().with_structured_output(Booking).invoke("Book a room for Ana")
     assert booking == Booking(guest="Ana Silva", nights=2)
 
 
 def test_community_meta_invokes_but_its_stream_and_tools_fail(oci_page):
-    meta = community("meta.llama-3.3-70b-instruct")
+    meta = oci_chat("meta.llama-3.3-70b-instruct")
     assert meta.invoke("capital of Portugal").content == "Lisbon is the capital of Portugal."
     # langchain-community 0.4.2 parses every GENERIC event as JSON, the final [DONE] too.
     with pytest.raises(json.JSONDecodeError):
@@ -218,7 +199,7 @@ def test_community_meta_invokes_but_its_stream_and_tools_fail(oci_page):
 
 def test_community_dedicated_endpoint_and_cohere_json_mode(oci_page):
     endpoint = "ocid1.generativeaiendpoint.oc1.us-chicago-1.replay-placeholder"
-    dedicated = community(endpoint, provider="cohere")
+    dedicated = oci_chat(endpoint, provider="cohere")
     assert dedicated.invoke("capital of Portugal").content == "Lisbon is the capital of Portugal."
     body = cassette_text_interactions("oci_generative_ai")[-1]["request"]["body"]
     assert json.loads(body)["servingMode"] == {"servingType": "DEDICATED", "endpointId": endpoint}
@@ -227,7 +208,7 @@ def test_community_dedicated_endpoint_and_cohere_json_mode(oci_page):
     # where the API's enum is JSON_OBJECT: its json_mode is refused.
     import oci
 
-    as_json = community().with_structured_output(Booking, method="json_mode")
+    as_json = oci_chat().with_structured_output(Booking, method="json_mode")
     with pytest.raises(oci.exceptions.ServiceError, match="json_object"):
         as_json.invoke("Book a room for Ana")
 
@@ -236,7 +217,7 @@ def test_oci_unknown_model_is_a_404(oci_page):
     import oci
 
     with pytest.raises(oci.exceptions.ServiceError) as raised:
-        community("cohere.command-z").invoke("capital of Portugal")
+        oci_chat("cohere.command-z").invoke("capital of Portugal")
     assert raised.value.status == 404 and raised.value.code == "NotAuthorizedOrNotFound"
 
 
@@ -244,12 +225,12 @@ def test_oci_retired_model_answers_400_saying_so(oci_page):
     import oci
 
     with pytest.raises(oci.exceptions.ServiceError) as raised:
-        community("cohere.command-r-16k").invoke("capital of Portugal")
+        oci_chat("cohere.command-r-16k").invoke("capital of Portugal")
     assert raised.value.status == 400 and "retired" in raised.value.message
 
 
 def test_oci_rate_limit_once_is_retried_by_the_sdk_then_answered(oci_page):
-    assert community().invoke("rate limit once").content == "Answered after one retry."
+    assert oci_chat().invoke("rate limit once").content == "Answered after one retry."
     codes = [
         r["response"]["status"]["code"] for r in cassette_text_interactions("oci_generative_ai")
     ]
@@ -259,7 +240,7 @@ def test_oci_rate_limit_once_is_retried_by_the_sdk_then_answered(oci_page):
 def test_oci_server_error_refusal_cut_stream_and_garbled_body_are_clear(oci_page):
     import oci
 
-    no_retries = community(client=no_retries_client())
+    no_retries = oci_chat(client=no_retries_client())
     with pytest.raises(oci.exceptions.ServiceError) as raised:
         no_retries.invoke("always failing")
     assert raised.value.status == 500 and raised.value.code == "InternalServerError"
@@ -267,12 +248,12 @@ def test_oci_server_error_refusal_cut_stream_and_garbled_body_are_clear(oci_page
         no_retries.invoke("refused")
     assert raised.value.status == 401
     with pytest.raises(Exception) as cut:
-        "".join(c.content for c in community().stream("cut me off"))
+        "".join(c.content for c in oci_chat().stream("cut me off"))
     assert cut.type.__name__ in ("JSONDecodeError", "ChunkedEncodingError", "ValueError")
     # The OCI SDK hands back a body it cannot parse as a plain string; the community class
     # then indexes into it: a TypeError is what a reader sees.
     with pytest.raises(TypeError, match="string indices"):
-        community().invoke("garbled")
+        oci_chat().invoke("garbled")
 
 
 # --- OCI through langchain-oci's ChatOCIGenAI ----------------------------------------

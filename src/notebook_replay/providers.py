@@ -12,6 +12,9 @@ from pathlib import Path
 
 from .errors import MissingCredentialError, UnknownPageError
 
+# What replay and emulated recording use in place of real credentials. The emulators
+# accept exactly these, as a real service accepts only what it issued.
+GRADIENT_PLACEHOLDER_KEY = "replay-placeholder-key"
 OCI_PLACEHOLDER_COMPARTMENT = "ocid1.compartment.oc1..replay-placeholder"
 
 
@@ -85,7 +88,7 @@ GRADIENT = Provider(
         ),
     ),
     # langchain-gradient reads the key when it is imported, so this must come first.
-    placeholders={"DIGITALOCEAN_INFERENCE_KEY": "replay-placeholder-key"},
+    placeholders={"DIGITALOCEAN_INFERENCE_KEY": GRADIENT_PLACEHOLDER_KEY},
     secrets=lambda: [os.environ.get("DIGITALOCEAN_INFERENCE_KEY", "")],
 )
 

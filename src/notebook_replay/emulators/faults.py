@@ -24,7 +24,7 @@ class Attempts:
 
 def refusal(fault: str | None, attempt: int) -> tuple[int, str] | None:
     """(status, message) when this attempt is refused, else None."""
-    if fault == "rate_limited_once" and attempt == 1 or fault == "rate_limited":
+    if fault == "rate_limited" or (fault == "rate_limited_once" and attempt == 1):
         return 429, "Too many requests: the rate limit for this model was exceeded."
     if fault == "server_error":
         return 500, "The server had an error while processing your request."

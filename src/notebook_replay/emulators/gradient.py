@@ -15,16 +15,22 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..providers import GRADIENT_PLACEHOLDER_KEY
 from . import faults
 from .catalog import GRADIENT_MODELS
 from .replies import Answer, Turn, answer, pieces, token_counts
 
-# The only model access key the emulator accepts: the one replay and emulated recording set.
-ACCEPTED_KEY = "replay-placeholder-key"
-
 
 def _authorized(request: Request) -> bool:
-    return request.headers.get("authorization", "") == f"Bearer {ACCEPTED_KEY}"
+    return request.headers.get("authorization", "") == f"Bearer {GRADIENT_PLACEHOLDER_KEY}"
+
+
+# (type, code) of the error bodies the scripted faults produce.
+_ERROR_KINDS = {
+    401: ("authentication_error", "unauthorized"),
+    429: ("rate_limit_error", "rate_limit_exceeded"),
+    500: ("server_error", "internal_error"),
+}
 
 
 def error(status: int, message: str, kind: str, code: str) -> Response:
@@ -183,16 +189,7 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
         refusal = faults.refusal(said.fault, attempts.count(raw))
         if refusal:
             status, message = refusal
-            return error(
-                status,
-                message,
-                "server_error"
-                if status >= 500
-                else "rate_limit_error"
-                if status == 429
-                else "authentication_error",
-                {429: "rate_limit_exceeded", 500: "internal_error", 401: "unauthorized"}[status],
-            )
+            return error(status, message, *_ERROR_KINDS[status])
         if not turn.stream:
             if said.fault == "malformed_json":
                 return Response(

@@ -10,12 +10,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..providers import OCI_PLACEHOLDER_COMPARTMENT
 from . import faults
 from .catalog import OCI_MODELS, OCI_RETIRED
 from .replies import Answer, Turn, answer, pieces, token_counts
-
-# The only compartment the emulated tenancy has: the one replay and emulated recording set.
-PLACEHOLDER_COMPARTMENT = "ocid1.compartment.oc1..replay-placeholder"
 
 ERROR_CODES = {
     400: "InvalidParameter",
@@ -198,7 +196,7 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
             chat_request = body["chatRequest"]
         except (ValueError, KeyError):
             return error(400, "The request body is not a valid ChatDetails document.")
-        if body.get("compartmentId") != PLACEHOLDER_COMPARTMENT:
+        if body.get("compartmentId") != OCI_PLACEHOLDER_COMPARTMENT:
             # The real service answers the same for a compartment you cannot use.
             return error(404, "Authorization failed or requested resource not found.")
         serving = body.get("servingMode") or {}

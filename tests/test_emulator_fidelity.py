@@ -13,6 +13,7 @@ from langchain_core.messages import HumanMessage, ToolMessage
 from langchain_core.tools import tool
 from pydantic import BaseModel, Field
 
+import notebook_replay
 from notebook_replay.emulators import replies, server
 
 E = replies.Entry
@@ -229,6 +230,35 @@ def test_oci_retired_model_answers_400_saying_so(oci_page):
     assert raised.value.status == 400 and "retired" in raised.value.message
 
 
+def test_oci_key_the_service_never_saw_is_a_401_not_authenticated(oci_page, tmp_path):
+    """Signed with a fingerprint that names no uploaded key (a rotated key, a wrong
+    profile): the service does not know who is asking. The SDK does not retry it."""
+    import configparser
+
+    import oci
+
+    profile = configparser.ConfigParser()
+    profile.read(os.environ["OCI_CONFIG_FILE"])
+    profile["DEFAULT"]["fingerprint"] = ":".join(["aa"] * 16)
+    stale = tmp_path / "stale_config"
+    with open(stale, "w") as handle:
+        profile.write(handle)
+    with pytest.raises(oci.exceptions.ServiceError) as raised:
+        oci_chat(auth_file_location=str(stale)).invoke("capital of Portugal")
+    assert (raised.value.status, raised.value.code) == (401, "NotAuthenticated")
+    codes = [
+        r["response"]["status"]["code"] for r in cassette_text_interactions("oci_generative_ai")
+    ]
+    assert codes == [401]
+    # The same profile with its real fingerprint, and a session token, are accepted.
+    assert oci_chat().invoke("capital of Portugal").content.startswith("Lisbon")
+    assert (
+        oci_chat(auth_type="SECURITY_TOKEN", auth_profile="session")
+        .invoke("capital of Portugal")
+        .content.startswith("Lisbon")
+    )
+
+
 def test_oci_rate_limit_once_is_retried_by_the_sdk_then_answered(oci_page):
     assert oci_chat().invoke("rate limit once").content == "Answered after one retry."
     codes = [
@@ -283,6 +313,35 @@ def test_langchain_oci_json_schema_structured_output(oci_page):
     assert structured.invoke("Book a room for Ana") == Booking(guest="Ana Silva", nights=2)
 
 
+@pytest.mark.parametrize("model_id", ["cohere.command-a-03-2025", "meta.llama-3.3-70b-instruct"])
+def test_langchain_oci_native_async_records_and_replays_through_aiohttp(
+    monkeypatch, fidelity_emulator, model_id
+):
+    """langchain-oci's ainvoke/astream use the SDK's aiohttp client, not a thread: the
+    recording reaches the emulator, the cassette keeps the service's https address, and
+    a replay answers the same with the emulator out of the picture."""
+    import asyncio
+
+    async def ask():
+        model = langchain_oci(model_id)
+        answer = await model.ainvoke("capital of Portugal")
+        chunks = [chunk async for chunk in model.astream("capital of Portugal")]
+        return answer, sum(chunks[1:], chunks[0])
+
+    in_mode(monkeypatch, "record", "oci_generative_ai", fidelity_emulator)
+    recorded, streamed = asyncio.run(ask())
+    notebook_replay.stop()
+    assert recorded.content == streamed.content == "Lisbon is the capital of Portugal."
+    uris = {i["request"]["uri"] for i in cassette_text_interactions("oci_generative_ai")}
+    assert uris == {OCI_ENDPOINT + "/20231130/actions/chat"}
+    assert "127.0.0.1" not in cassette_path("oci_generative_ai").read_text()
+
+    in_mode(monkeypatch, "replay", "oci_generative_ai")
+    replayed, restreamed = asyncio.run(ask())
+    assert replayed.content == restreamed.content == recorded.content
+    assert replayed.usage_metadata == recorded.usage_metadata
+
+
 # --- What the cassettes hold deserializes with the SDKs' own models ------------------
 
 
@@ -318,14 +377,16 @@ def test_every_committed_cassette_deserializes_with_the_sdk_models(path):
 def check_response(uri: str, response: dict) -> None:
     body = response["body"]["string"]
     status = response["status"]["code"]
-    content_type = response["headers"].get("content-type", response["headers"].get("Content-Type"))
+    # aiohttp (the OCI SDK's async client) records header names as sent: compare in lower case.
+    headers = {name.lower(): value for name, value in response["headers"].items()}
+    content_type = headers.get("content-type")
     content_type = content_type[0] if content_type else ""
     if status >= 400:
         error = json.loads(body)
         assert ("code" in error and "message" in error) or "message" in error.get("error", {})
         return
     if "/20231130/actions/chat" in uri:
-        check_oci(body, content_type, response["headers"])
+        check_oci(body, content_type, headers)
     elif uri.endswith("/v1/chat/completions"):
         check_gradient(body, content_type)
     elif uri.endswith("/v1/models"):

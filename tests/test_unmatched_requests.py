@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
-from conftest import gradient, in_mode, oci_chat
+from conftest import OCI_ENDPOINT, gradient, in_mode, oci_chat
 
 from notebook_replay.errors import NetworkBlockedError, UnmatchedRequestError
 
@@ -41,6 +43,32 @@ def test_unmatched_oci_request_is_caught_by_the_cassette_not_sent(monkeypatch, e
     assert not isinstance(raised.value, NetworkBlockedError)
     assert isinstance(raised.value, UnmatchedRequestError), repr(raised.value)
     assert "/20231130/actions/chat" in str(raised.value)
+
+
+def test_unmatched_async_oci_request_names_the_request_and_is_not_sent(monkeypatch, emulator):
+    """langchain-oci's ainvoke goes through the OCI SDK's aiohttp client: an unmatched
+    request there gets the same clear error, and nothing reaches the emulator."""
+    import asyncio
+
+    from langchain_oci import ChatOCIGenAI
+
+    app, address = emulator
+    in_mode(monkeypatch, "record", "oci_generative_ai", address)
+    oci_chat().invoke("compartment")
+    in_mode(monkeypatch, "replay", "oci_generative_ai")
+    reached = app.state.requests
+    model = ChatOCIGenAI(
+        model_id="cohere.command-a-03-2025",
+        service_endpoint=OCI_ENDPOINT,
+        compartment_id=os.environ["OCI_COMPARTMENT_ID"],
+    )
+
+    with pytest.raises(UnmatchedRequestError) as raised:
+        asyncio.run(model.ainvoke("Something else entirely"))
+
+    assert "/20231130/actions/chat" in str(raised.value)
+    assert "make record-emulated PAGE=oci_generative_ai" in str(raised.value)
+    assert app.state.requests == reached
 
 
 def test_an_answer_replays_once_and_a_second_ask_says_to_restart(monkeypatch, emulator):

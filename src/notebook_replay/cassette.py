@@ -12,6 +12,7 @@ from pathlib import Path
 import urllib3.connectionpool
 import vcr
 import vcr.stubs
+import vcr.stubs.aiohttp_stubs
 import yaml
 from vcr.persisters.filesystem import CassetteNotFoundError, FilesystemPersister
 from vcr.serializers import yamlserializer
@@ -189,4 +190,7 @@ def open_cassette(
 
 # vcrpy raises this name when a replay meets a request no interaction answers; ours is a
 # subclass whose message names the cassette, the request and the command that re-records.
+# The urllib3/requests stubs and the aiohttp stub (the OCI SDK's async client) each
+# import the name for themselves.
 vcr.stubs.CannotOverwriteExistingCassetteException = UnmatchedRequestError
+vcr.stubs.aiohttp_stubs.CannotOverwriteExistingCassetteException = UnmatchedRequestError

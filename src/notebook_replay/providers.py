@@ -98,10 +98,25 @@ GRADIENT = Provider(
 _offline_oci_config: tempfile.TemporaryDirectory | None = None
 
 
+_THROWAWAY_PREFIX = "notebook-replay-oci-"
+
+
+def _inherited_throwaway_config() -> Path | None:
+    """A throwaway config made by the process that started this one (`make
+    record-emulated` makes one before its kernels start, so they sign with the key its
+    emulator knows)."""
+    named = Path(os.environ.get("OCI_CONFIG_FILE", "") or "/nonexistent")
+    if named.parent.name.startswith(_THROWAWAY_PREFIX) and named.is_file():
+        return named
+    return None
+
+
 def _write_throwaway_oci_config() -> None:
     """A fresh RSA key and config in a temporary folder, so the OCI SDK can sign requests
     that are only ever matched against a cassette. Nothing key-like is ever committed."""
     global _offline_oci_config
+    if _offline_oci_config is None and _inherited_throwaway_config():
+        return
     if _offline_oci_config is None:
         from cryptography.hazmat.primitives import hashes, serialization
         from cryptography.hazmat.primitives.asymmetric import rsa
@@ -113,7 +128,7 @@ def _write_throwaway_oci_config() -> None:
         digest = hashes.Hash(hashes.MD5())
         digest.update(public)
         fingerprint = ":".join(f"{b:02x}" for b in digest.finalize())
-        folder = tempfile.TemporaryDirectory(prefix="notebook-replay-oci-")
+        folder = tempfile.TemporaryDirectory(prefix=_THROWAWAY_PREFIX)
         key_file = Path(folder.name) / "throwaway_key.pem"
         key_file.write_bytes(
             key.private_bytes(
@@ -140,6 +155,15 @@ def _write_throwaway_oci_config() -> None:
         _offline_oci_config = folder
     # Honoured by the OCI SDK when ~/.oci/config does not exist.
     os.environ["OCI_CONFIG_FILE"] = str(Path(_offline_oci_config.name) / "config")
+
+
+def throwaway_oci_fingerprint() -> str:
+    """The fingerprint of the throwaway API key: the one key the OCI emulator treats as
+    uploaded for the placeholder user."""
+    _write_throwaway_oci_config()
+    config = configparser.ConfigParser()
+    config.read(os.environ["OCI_CONFIG_FILE"])
+    return config["DEFAULT"]["fingerprint"]
 
 
 def _throwaway_session_token() -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..providers import OCI_PLACEHOLDER_COMPARTMENT
+from ..providers import OCI_PLACEHOLDER_COMPARTMENT, throwaway_oci_fingerprint
 from . import faults
 from .catalog import OCI_MODELS, OCI_RETIRED
 from .replies import Answer, Turn, answer, pieces, token_counts
@@ -182,14 +183,32 @@ def sse(events: list[dict | str]) -> list[str]:
     return lines
 
 
+NOT_AUTHENTICATED = (
+    "The required information to complete authentication was not provided or was incorrect."
+)
+
+
+def key_id(authorization: str) -> str | None:
+    """The keyId of an OCI request signature: "<tenancy>/<user>/<fingerprint>" for an API
+    key, "ST$<token>" for a session token or a principal."""
+    match = re.search(r'keyId="([^"]*)"', authorization)
+    return match.group(1) if authorization.startswith("Signature ") and match else None
+
+
+def authenticated(authorization: str) -> bool:
+    """As the service does: a session token, or an API key uploaded for the user. The
+    emulator knows one uploaded key, the throwaway key that replay and emulated
+    recording sign with. (It checks the key's fingerprint, not the signature's bytes.)"""
+    signer = key_id(authorization)
+    if signer is None:
+        return False
+    return signer.startswith("ST$") or signer.endswith("/" + throwaway_oci_fingerprint())
+
+
 def routes(script, attempts: faults.Attempts) -> list[Route]:
     async def chat(request: Request) -> Response:
-        if not request.headers.get("authorization", "").startswith("Signature "):
-            return error(
-                401,
-                "The required information to complete authentication was not "
-                "provided or was incorrect.",
-            )
+        if not authenticated(request.headers.get("authorization", "")):
+            return error(401, NOT_AUTHENTICATED)
         raw = await request.body()
         try:
             body = json.loads(raw)

@@ -4,6 +4,8 @@ The connection keeps the real service's host name and port, so vcrpy records
 ``https://inference.do-ai.run/...`` (not 127.0.0.1) and a replay needs nothing special;
 only the socket goes to the emulator. Both SDK stacks are covered: vcrpy builds its
 HTTPS stub on ``_baseclass``, for urllib3's pools and the OCI SDK's own pool alike.
+The OCI SDK's async client (aiohttp, used by langchain-oci's ``ainvoke``/``astream``)
+is routed by wrapping the ``ClientSession._request`` that vcrpy calls when it records.
 """
 
 from __future__ import annotations
@@ -18,8 +20,7 @@ _PLAIN_KWARGS = set(inspect.signature(urllib3.connection.HTTPConnection.__init__
 
 
 def emulator_connection(address: str) -> type:
-    host, _, port = address.rpartition(":")
-    target = (host or "127.0.0.1", int(port))
+    target = _target(address)
 
     class EmulatorConnection(urllib3.connection.HTTPConnection):
         default_port = 443
@@ -38,6 +39,34 @@ def emulator_connection(address: str) -> type:
             self.is_verified = True
 
     return EmulatorConnection
+
+
+def _target(address: str) -> tuple[str, int]:
+    host, _, port = address.rpartition(":")
+    return host or "127.0.0.1", int(port)
+
+
+def route_aiohttp(address: str) -> None:
+    """Make vcrpy's "real" aiohttp request go to the emulator over plain HTTP, with the
+    service's Host header. vcrpy records the URL it was given, so the cassette keeps the
+    real https address. Only ever called in a recording process."""
+    import vcr.patch
+    from yarl import URL
+
+    original = getattr(
+        vcr.patch, "_aiohttp_before_emulator", vcr.patch._AiohttpClientSessionRequest
+    )
+    vcr.patch._aiohttp_before_emulator = original
+    host, port = _target(address)
+
+    async def routed(self, method, url, **kwargs):
+        url = URL(str(url))
+        headers = dict(kwargs.pop("headers", None) or {})
+        headers.setdefault("host", url.raw_host or "")
+        local = url.with_scheme("http").with_host(host).with_port(port)
+        return await original(self, method, local, headers=headers, **kwargs)
+
+    vcr.patch._AiohttpClientSessionRequest = routed
 
 
 def patches(address: str) -> list:

@@ -31,6 +31,7 @@ def begin(page: str, provider: Provider, path: Path):
     if emulator:
         provider.use_placeholders()
         patches += emulator_route.patches(emulator)
+        emulator_route.route_aiohttp(emulator)
         secrets: list[str] = []
         about = {
             "source": "emulated",

@@ -33,7 +33,10 @@ def emulator_environment(emulated: bool):
         yield {}
         return
     from ..emulators import NAME, server
+    from ..providers import OCI
 
+    # The kernels inherit this throwaway OCI key; the emulator knows it as uploaded.
+    OCI.prepare_offline()
     with server.serving(server.app()) as address:
         yield {
             record_mode.EMULATOR_VARIABLE: address,

@@ -15,7 +15,7 @@ export UV_PYTHON_DOWNLOADS    := never
 # MkDocs and Material print end-of-life banners on every build; we know, and pin both.
 export NO_MKDOCS_2_WARNING    := 1
 
-.PHONY: docs test lint secrets env lock record record-emulated clean
+.PHONY: docs test lint secrets env lock record record-emulated outputs clean
 
 docs: $(SYNCED) ## Build the site from the notebooks and serve it on http://127.0.0.1:8000
 	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
@@ -48,6 +48,9 @@ record-emulated: $(SYNCED) ## Re-record cassettes against the local emulator: ma
 
 record: $(SYNCED) ## Re-record cassettes against the real services (needs credentials): make record [PAGE=gradient]
 	$(BIN)/python -m notebook_replay.recording.record_pages $(PAGE)
+
+outputs: $(SYNCED) ## Refresh the stored outputs from the cassettes as they are (after editing a page or a translation)
+	$(BIN)/python -m notebook_replay.recording.record_pages --outputs-only $(PAGE)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) site

@@ -61,7 +61,7 @@ def test_every_page_starts_with_one_helper_call_that_falls_back_to_live(path, ca
     first = code_cells(path)[0]
     page = path.name.split(".")[0]
     assert f'start("{page}")' in first.source
-    assert "remove-cell" in first.metadata.get("tags", [])
+    assert "remove-input" in first.metadata.get("tags", [])  # the site shows its output
 
     # Opened outside the repository, the helper is missing: one line, and on it goes live.
     namespace: dict = {}

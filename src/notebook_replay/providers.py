@@ -37,6 +37,8 @@ class Provider:
     interception: Callable[[], list] = lambda: []
     # Values that must never reach a cassette when recording live.
     secrets: Callable[[], list[str]] = field(default=lambda: [])
+    # The packages whose versions a page's provenance banner names.
+    sdks: tuple[str, ...] = ()
 
     def use_placeholders(self) -> None:
         os.environ.update(self.placeholders)
@@ -90,6 +92,7 @@ GRADIENT = Provider(
     # langchain-gradient reads the key when it is imported, so this must come first.
     placeholders={"DIGITALOCEAN_INFERENCE_KEY": GRADIENT_PLACEHOLDER_KEY},
     secrets=lambda: [os.environ.get("DIGITALOCEAN_INFERENCE_KEY", "")],
+    sdks=("langchain-gradient", "pydo", "azure-core"),
 )
 
 
@@ -230,6 +233,7 @@ OCI = Provider(
     check_live=_check_oci_config,
     interception=_oci_interception,
     secrets=_oci_secrets,
+    sdks=("langchain-community", "langchain-oci", "oci"),
 )
 
 

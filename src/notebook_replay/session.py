@@ -49,8 +49,9 @@ def start(page: str, *, cassettes: str | os.PathLike | None = None) -> None:
     mode = current_mode()
     provider = provider_for(page)
     path = cassette_dir(cassettes) / f"{page}.yaml"
+    html = None
     if mode == "replay":
-        line = _replay(page, provider, path)
+        line, html = _replay(page, provider, path)
     elif mode == "live":
         line = _live(provider)
     else:
@@ -58,7 +59,27 @@ def start(page: str, *, cassettes: str | os.PathLike | None = None) -> None:
 
         context, line = begin(page, provider, path)
         _running.append(context)
-    print(line)
+    _show(line, html)
+
+
+def _show(line: str, html: str | None) -> None:
+    """In Jupyter a replay shows its provenance box (the website keeps it, hiding the
+    cell's code); elsewhere, and in the other modes, one line of text."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        get_ipython = None
+    shell = get_ipython() if get_ipython else None
+    if shell is not None:
+        # An error shows as its type and message, not forty frames of library internals
+        # (and this machine's install paths). `%xmode Context` brings the frames back.
+        shell.InteractiveTB.set_mode(mode="Minimal")
+    if html and shell is not None:
+        from IPython.display import display
+
+        display({"text/plain": line, "text/html": html}, raw=True)
+    else:
+        print(line)
 
 
 def stop() -> None:
@@ -68,7 +89,7 @@ def stop() -> None:
     network_guard.unblock()
 
 
-def _replay(page: str, provider: Provider, path: Path) -> str:
+def _replay(page: str, provider: Provider, path: Path) -> tuple[str, str]:
     if not path.exists():
         raise CassetteMissingError(page, shown(path))
     provider.use_placeholders()
@@ -78,12 +99,20 @@ def _replay(page: str, provider: Provider, path: Path) -> str:
     )
     _running.append(context)
     network_guard.block()
-    origin = provenance.describe(provenance.read(path))
-    return (
+    about = provenance.read(path)
+    line = (
         f"Replay mode: {provider.service} answers come from {shown(path)} "
-        f"({_count(len(cassette.data))}, {origin}). "
+        f"({_count(len(cassette.data))}, {provenance.describe(about)}). "
         f"Set {MODE_VARIABLE}=live to call the real service."
     )
+    html = provenance.banner_html(
+        about,
+        service=provider.service,
+        cassette=shown(path),
+        count=len(cassette.data),
+        sdks=provider.sdks,
+    )
+    return line, html
 
 
 def _live(provider: Provider) -> str:

@@ -3,7 +3,8 @@
 For each page: run its notebook in record mode (against the real service, or with
 --emulated against the local emulator) to write cassettes/<page>.yaml and its provenance;
 then run it again in replay mode and store those outputs in the notebook, so the page
-shows exactly what a replay produces and nbval checks.
+shows exactly what a replay produces and nbval checks. Translated twins
+(notebooks/<page>.<lang>.ipynb, same code, same cassette) get their outputs the same way.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ def pages_to_record(names: list[str]) -> list[Path]:
     return [notebooks[n] for n in names] if names else list(notebooks.values())
 
 
+def translations_of(page: Path) -> list[Path]:
+    return sorted(page.parent.glob(f"{page.stem}.*.ipynb"))
+
+
 @contextlib.contextmanager
 def emulator_environment(emulated: bool):
     if not emulated:
@@ -47,17 +52,22 @@ def emulator_environment(emulated: bool):
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--emulated", action="store_true", help="record against the emulator")
+    parser.add_argument(
+        "--outputs-only",
+        action="store_true",
+        help="record nothing: refresh the stored outputs by replaying the existing cassettes",
+    )
     parser.add_argument("pages", nargs="*", help="page names (default: all)")
     args = parser.parse_args(argv)
     for path in pages_to_record(args.pages):
-        with emulator_environment(args.emulated) as env:
-            print(f"recording {path.stem} ({'emulated' if args.emulated else 'live'}) …")
-            run_notebook.execute(path, "record", env)
-        notebook = run_notebook.execute(path, "replay")
-        run_notebook.write(notebook, path)
-        print(
-            f"  wrote cassettes/{path.stem}.yaml and the outputs of {path.relative_to(REPO_ROOT)}"
-        )
+        if not args.outputs_only:
+            with emulator_environment(args.emulated) as env:
+                print(f"recording {path.stem} ({'emulated' if args.emulated else 'live'}) …")
+                run_notebook.execute(path, "record", env)
+            print(f"  wrote cassettes/{path.stem}.yaml")
+        for page in [path, *translations_of(path)]:
+            run_notebook.write(run_notebook.execute(page, "replay"), page)
+            print(f"  wrote the outputs of {page.relative_to(REPO_ROOT)}")
     return 0
 
 

@@ -14,8 +14,19 @@ MARK = re.compile(r"\[(✅|❌)\]\(#([^)]+)\)")
 
 
 def anchor(heading: str) -> str:
-    """The id the website (mkdocs-jupyter) gives a heading: lower case, spaces as hyphens."""
+    """The id a link can use for a heading: its explicit `<a id="…">` (the Chinese pages
+    keep the English ids that way), else the one the website gives it: lower case, spaces
+    as hyphens."""
+    explicit = re.search(r'<a id="([^"]+)"></a>', heading)
+    if explicit:
+        return explicit.group(1)
     return re.sub(r"\s+", "-", heading.strip().lstrip("#").strip()).lower()
+
+
+def is_features_table(cell) -> bool:
+    return cell.cell_type == "markdown" and (
+        "Model features" in cell.source or 'id="model-features"' in cell.source
+    )
 
 
 def sections(notebook) -> dict[str, list]:
@@ -40,7 +51,7 @@ def feature_rows(notebook) -> list[tuple[str, str, str]]:
     """(feature, mark, anchor) for every linked mark in the model features table."""
     rows = []
     for cell in notebook.cells:
-        if cell.cell_type == "markdown" and "Model features" in cell.source:
+        if is_features_table(cell):
             for line in cell.source.splitlines():
                 if line.startswith("|") and MARK.search(line):
                     feature = line.strip("|").split("|")[0].strip()
@@ -64,7 +75,7 @@ def test_every_claimed_feature_links_to_an_executed_demonstration(path):
 def test_every_checked_feature_has_a_link(path):
     notebook = nbformat.read(path, as_version=4)
     for cell in notebook.cells:
-        if cell.cell_type == "markdown" and "Model features" in cell.source:
+        if is_features_table(cell):
             for line in cell.source.splitlines():
                 bare = line.count("✅") - len(re.findall(r"\[✅\]\(#", line))
                 assert bare == 0, f"a ✅ without a link to its demonstration: {line}"

@@ -13,6 +13,8 @@ import pytest
 from notebook_replay.recording import run_notebook
 
 NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
+ORIGINALS = [p for p in NOTEBOOKS if p.name.count(".") == 1]
+LANGUAGES = ("zh",)  # each page has a translated twin: notebooks/<page>.<lang>.ipynb
 SANITIZE = Path(__file__).with_name("sanitize.cfg")
 
 
@@ -93,6 +95,51 @@ def test_page_metadata_is_clean(path):
         assert "execution" not in cell.metadata, "execution timestamps are stored"
         if cell.cell_type == "code" and cell.source.lstrip().startswith(("%pip", "!pip")):
             assert "nbval-skip" in cell.metadata.get("tags", []), "an install cell would run"
+
+
+def structure(path: Path) -> list:
+    """What a translation must keep of its original: every cell's id, type and tags, and
+    every code cell's source. Only markdown text may differ."""
+    return [
+        (
+            cell.id,
+            cell.cell_type,
+            cell.metadata.get("tags", []),
+            cell.source if cell.cell_type == "code" else None,
+        )
+        for cell in nbformat.read(path, as_version=4).cells
+    ]
+
+
+def first_difference(original: list, twin: list) -> str | None:
+    for i, (a, b) in enumerate(zip(original, twin, strict=False)):
+        if a != b:
+            return f"cell {i} ({a[0]}) differs: {a!r} != {b!r}"
+    if len(original) != len(twin):
+        return f"{len(original)} cells in the original, {len(twin)} in the translation"
+    return None
+
+
+@pytest.mark.parametrize("path", ORIGINALS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_page_has_a_translation_with_the_same_code(path, language):
+    """A translated page replays the same cassette, so its code must be the original's,
+    cell for cell; nbval then checks its outputs like the original's."""
+    twin = path.with_name(f"{path.stem}.{language}.ipynb")
+    assert twin.exists(), f"{twin.name} is missing"
+    assert first_difference(structure(path), structure(twin)) is None, (
+        f"{twin.name}: {first_difference(structure(path), structure(twin))}"
+    )
+
+
+def test_the_translation_check_catches_a_changed_code_cell(tmp_path):
+    original = ORIGINALS[0]
+    notebook = nbformat.read(original, as_version=4)
+    code = next(c for c in notebook.cells if c.cell_type == "code" and "start(" not in c.source)
+    code.source += "\nprint('only in the translation')"
+    twin = tmp_path / original.name
+    nbformat.write(notebook, twin)
+    assert "differs" in first_difference(structure(original), structure(twin))
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

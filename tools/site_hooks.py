@@ -12,6 +12,9 @@ copy button (an inline SVG plus a hidden copy of the source) inlined into every 
 - cell outputs are left out of the search index (data-search-exclude), so a search finds
   the prose and the code, not every recorded answer;
 - links between notebooks (`gradient.ipynb#tool-calling`) point at the rendered pages;
+- headings keep the ids their links use (a Chinese heading carries the English id as
+  `<a id="…"></a>`), and the table of contents is rebuilt from the rendered headings, so
+  its entries always point at real ids;
 - a "download this notebook" button (mkdocs-jupyter copies the .ipynb beside the page,
   but Material 9.8 no longer shows a button for it).
 
@@ -27,6 +30,7 @@ from pathlib import Path
 
 import mkdocs.utils
 from bs4 import BeautifulSoup
+from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_relative_url
 
 SHARED = "assets/notebook"
@@ -81,6 +85,8 @@ def on_page_content(html: str, page, config, files) -> str:
     for box in soup.select(".replay-provenance"):
         box.find_parent(class_="jp-Cell-outputWrapper").attrs.pop("data-search-exclude", None)
 
+    page.toc = get_toc(_headings(soup))
+
     for link in soup.find_all("a", href=True):
         match = _NOTEBOOK_LINK.match(link["href"])
         if match:
@@ -95,6 +101,35 @@ def on_page_content(html: str, page, config, files) -> str:
         "html.parser",
     )
     return str(button) + str(soup)
+
+
+def _headings(soup) -> list[dict]:
+    """Give each heading of the notebook's prose its explicit id, if it has one, and return
+    the table-of-contents tokens (nested by level) that MkDocs builds its TOC from."""
+    tokens: list[dict] = []
+    open_levels: list[dict] = []
+    for heading in soup.select(".jp-MarkdownCell :is(h1, h2, h3, h4, h5, h6)"):
+        explicit = heading.find("a", id=True, href=False)
+        if explicit:
+            heading["id"] = explicit["id"]
+            explicit.decompose()
+        permalink = heading.find("a", class_="anchor-link")
+        if permalink:
+            permalink["href"] = f"#{heading['id']}"
+            permalink.extract()
+        token = {
+            "level": int(heading.name[1]),
+            "id": heading["id"],
+            "name": heading.get_text().strip(),
+            "children": [],
+        }
+        if permalink:
+            heading.append(permalink)
+        while open_levels and open_levels[-1]["level"] >= token["level"]:
+            open_levels.pop()
+        (open_levels[-1]["children"] if open_levels else tokens).append(token)
+        open_levels.append(token)
+    return tokens
 
 
 def on_post_page(output: str, page, config) -> str:

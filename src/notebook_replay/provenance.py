@@ -69,7 +69,9 @@ def banner_html(data: dict, *, service: str, cassette: str, count: int, sdks: tu
         title_en = f"Replayed answers, produced by a local emulator, not by {service}"
         title_zh = f"回放的回答：由本地模拟器生成，并非来自 {service}"
         origin_en = f"produced on {when} by {by}, <strong>not by {service}</strong>"
-        origin_zh = f"由本地模拟器于 {when} 生成（{by}），<strong>并非来自 {service} 真实服务</strong>"
+        origin_zh = (
+            f"由本地模拟器于 {when} 生成（{by}），<strong>并非来自 {service} 真实服务</strong>"
+        )
     return (
         f'<div class="admonition {kind} replay-provenance">'
         f'<p class="admonition-title" lang="en">{title_en}</p>'

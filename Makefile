@@ -12,16 +12,23 @@ PAGE       ?=
 
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS    := never
+# Write .pyc files at install time: where PYTHONDONTWRITEBYTECODE is set (as on CI machines
+# here), every kernel would otherwise recompile each imported module from source, a second
+# or more per notebook (measured by `make bench`).
+export UV_COMPILE_BYTECODE    := 1
 # MkDocs and Material print end-of-life banners on every build; we know, and pin both.
 export NO_MKDOCS_2_WARNING    := 1
 
-.PHONY: docs test lint secrets env lock record record-emulated outputs clean
+.PHONY: docs test bench lint secrets env lock record record-emulated outputs clean
 
 docs: $(SYNCED) ## Build the site from the notebooks and serve it on http://127.0.0.1:8000
 	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
 
 test: $(SYNCED) lint secrets ## The whole suite, offline: helper tests and every notebook under strict nbval
 	tools/offline $(BIN)/python -m pytest
+
+bench: $(SYNCED) ## Benchmarks as ratios (suite vs its floor, page weight): prints a table, writes bench/results.json
+	$(BIN)/python bench/run.py
 
 lint: $(SYNCED)
 	$(BIN)/ruff check .
@@ -38,6 +45,7 @@ $(UV):
 
 $(SYNCED): $(UV) pyproject.toml uv.lock
 	$(UV) sync --quiet --locked --python "$$(command -v $(PYTHON))"
+	$(BIN)/python -m compileall -q src
 	touch $@
 
 lock: $(UV) ## Re-resolve uv.lock after editing pyproject.toml

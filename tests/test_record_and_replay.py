@@ -5,6 +5,7 @@ from __future__ import annotations
 from conftest import MODEL, OCI_ENDPOINT, cassette_path, gradient, in_mode, oci_chat
 from vcr.request import Request
 
+import notebook_replay
 from notebook_replay import provenance
 from notebook_replay.cassette import json_body
 
@@ -95,3 +96,26 @@ def test_replay_answers_a_readers_real_compartment_with_the_recorded_placeholder
     real_looking = "ocid1.compartment.oc1..aaaaaaaa" + "q" * 52
     monkeypatch.setenv("OCI_COMPARTMENT_ID", real_looking)
     assert oci_chat().invoke("compartment, please").content == expected
+
+
+def test_a_replay_skips_the_oci_retry_back_off_but_a_recording_waits(monkeypatch):
+    """The SDK's retry loop runs unchanged in a replay; only its wait between attempts is
+    skipped (nothing to wait for). While a service is called, the real clock is in place."""
+    import time
+
+    import oci.retry.retry
+
+    from notebook_replay.emulators import replies, server
+
+    script = [replies.Entry(prompt="busy", fault="rate_limited_once", reply="Answered.")]
+    with server.serving(server.app(script)) as address:
+        in_mode(monkeypatch, "record", "oci_generative_ai", address)
+        assert oci.retry.retry.time is time
+        assert oci_chat().invoke("busy").content == "Answered."
+
+    in_mode(monkeypatch, "replay", "oci_generative_ai")
+    assert oci.retry.retry.time is not time
+    assert oci.retry.retry.time.time() > 0  # clock readings stay real
+    assert oci_chat().invoke("busy").content == "Answered."  # the 429, retried, then the answer
+    notebook_replay.stop()
+    assert oci.retry.retry.time is time

@@ -6,6 +6,7 @@ import configparser
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,8 @@ class Provider:
     check_live: Callable[[], None] = lambda: None
     # vcrpy custom_patches for SDKs whose connections vcrpy does not patch by itself.
     interception: Callable[[], list] = lambda: []
+    # Further custom_patches for replays only (never while a live service is called).
+    replay_only: Callable[[], list] = lambda: []
     # Values that must never reach a cassette when recording live.
     secrets: Callable[[], list[str]] = field(default=lambda: [])
     # The packages whose versions a page's provenance banner names.
@@ -219,6 +222,25 @@ def _oci_interception() -> list:
     return [(OCIConnectionPool, "ConnectionCls", VCRRequestsHTTPSConnection)]
 
 
+class _NoBackoffClock:
+    """The `time` module as the OCI SDK's retry loop sees it during a replay: real clock
+    readings, but the back-off wait between attempts returns at once. There is no server
+    to give time to; the retry itself still runs through the SDK's own code."""
+
+    def __getattr__(self, name):
+        return getattr(time, name)
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        pass
+
+
+def _oci_replay_only() -> list:
+    import oci.retry.retry
+
+    return [(oci.retry.retry, "time", _NoBackoffClock())]
+
+
 OCI = Provider(
     service="OCI Generative AI",
     credentials=(
@@ -232,6 +254,7 @@ OCI = Provider(
     prepare_offline=_write_throwaway_oci_config,
     check_live=_check_oci_config,
     interception=_oci_interception,
+    replay_only=_oci_replay_only,
     secrets=_oci_secrets,
     sdks=("langchain-community", "langchain-oci", "oci"),
 )

@@ -95,7 +95,10 @@ def _replay(page: str, provider: Provider, path: Path) -> tuple[str, str]:
     provider.use_placeholders()
     _no_tracing()
     context, cassette = open_cassette(
-        path, recording=False, scrubber=Scrubber(), custom_patches=provider.interception()
+        path,
+        recording=False,
+        scrubber=Scrubber(),
+        custom_patches=[*provider.interception(), *provider.replay_only()],
     )
     _running.append(context)
     network_guard.block()

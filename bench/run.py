@@ -1,0 +1,272 @@
+"""`make bench`: how close the replay suite runs to its floor, how fast the site builds, and
+how heavy its notebook pages are. Ratios measured side by side in one run; every figure is
+the median of several runs (BENCH_RUNS, default 5). Writes bench/results.json.
+
+- notebooks: each page run as CI runs it (pytest --nbval, one process), against its floor:
+  a notebook on the same kernel that imports the same packages and does nothing else.
+- suite: every page in parallel as `make test` runs them (pytest-xdist, --dist loadscope),
+  serially, and the floor notebooks in parallel the same way.
+- docs_build: `mkdocs build --strict` into a clean folder, cold (mkdocs-jupyter's cache
+  emptied) and warm.
+- page_weight: each notebook page's HTML against the same notebook exported to Markdown
+  (nbconvert) and built as a plain page with the same theme.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+import nbclient
+import nbformat
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tools"))
+import site_weight  # noqa: E402
+
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+HELPER = "notebook_replay"
+NBVAL = [
+    sys.executable,
+    "-m",
+    "pytest",
+    "-q",
+    "-o",
+    "addopts=",
+    "-p",
+    "no:cacheprovider",
+    "--nbval",
+    "--nbval-current-env",
+    "--nbval-sanitize-with",
+    str(REPO / "tests" / "sanitize.cfg"),
+]
+PARALLEL = ["-n", "auto", "--dist", "loadscope"]
+SERIAL = ["-p", "no:xdist"]
+
+
+def imports_of(notebook: Path) -> list[str]:
+    """The page's import statements, in order, without the helper's: what a reader's
+    kernel must load to run the page at all."""
+    lines: list[str] = []
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        if cell.cell_type != "code" or cell.source.lstrip().startswith(("%", "!")):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:  # top-level await is valid in a notebook, not in a module
+            tree = ast.parse(f"async def _cell():\n{_indent(cell.source)}").body[0]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                statement = ast.unparse(node)
+                if HELPER not in statement and statement not in lines:
+                    lines.append(statement)
+    return lines
+
+
+def _indent(source: str) -> str:
+    return "\n".join("    " + line for line in source.splitlines())
+
+
+def floor_notebook(notebook: Path, folder: Path) -> Path:
+    floor = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("\n".join(imports_of(notebook)))],
+        metadata=nbformat.read(notebook, as_version=4).metadata,
+    )
+    floor.cells[0].id = "imports"
+    # Store what the cell prints (an import may warn), so nbval has outputs to compare.
+    nbclient.NotebookClient(floor, resources={"metadata": {"path": str(REPO)}}).execute()
+    path = folder / f"{notebook.stem}.floor.ipynb"
+    nbformat.write(floor, path)
+    return path
+
+
+def timed(command: list[str], *, setup=None) -> float:
+    if setup:
+        setup()
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode:
+        raise SystemExit(f"failed: {' '.join(command)}\n{done.stdout[-3000:]}{done.stderr[-2000:]}")
+    return seconds
+
+
+def median_of(command: list[str], *, setup=None) -> float:
+    return round(statistics.median(timed(command, setup=setup) for _ in range(RUNS)), 3)
+
+
+def side_by_side(a: list[str], b: list[str]) -> tuple[float, float]:
+    """Alternate the two commands run by run, so drift in the machine's load hits both."""
+    first, second = [], []
+    for _ in range(RUNS):
+        first.append(timed(a))
+        second.append(timed(b))
+    return round(statistics.median(first), 3), round(statistics.median(second), 3)
+
+
+def bench_notebooks(floors: dict[str, Path]) -> dict:
+    results = {}
+    for notebook in NOTEBOOKS:
+        seconds, floor = side_by_side(
+            [*NBVAL, *SERIAL, str(notebook)], [*NBVAL, *SERIAL, str(floors[notebook.stem])]
+        )
+        results[notebook.stem] = {
+            "seconds": seconds,
+            "floor_seconds": floor,
+            "ratio": round(seconds / floor, 3),
+        }
+    return results
+
+
+def bench_suite(floors: dict[str, Path]) -> dict:
+    pages = [str(n) for n in NOTEBOOKS]
+    parallel, floor = side_by_side(
+        [*NBVAL, *PARALLEL, *pages], [*NBVAL, *PARALLEL, *map(str, floors.values())]
+    )
+    serial = median_of([*NBVAL, *SERIAL, *pages])
+    return {
+        "pages": len(pages),
+        "workers": os.cpu_count(),
+        "serial_seconds": serial,
+        "parallel_seconds": parallel,
+        "floor_seconds": floor,
+        "ratio": round(parallel / floor, 3),
+    }
+
+
+def bench_docs_build(out: Path) -> dict:
+    cache = REPO / ".cache" / "mkdocs-jupyter"
+    command = [
+        sys.executable,
+        "-m",
+        "mkdocs",
+        "build",
+        "--strict",
+        "--quiet",
+        "-d",
+        str(out),
+    ]
+    os.environ["NO_MKDOCS_2_WARNING"] = "1"
+
+    def clean_output():
+        shutil.rmtree(out, ignore_errors=True)
+
+    def cold():
+        clean_output()
+        shutil.rmtree(cache, ignore_errors=True)
+
+    return {
+        "cold_seconds": median_of(command, setup=cold),
+        "warm_seconds": median_of(command, setup=clean_output),
+    }
+
+
+def bench_page_weight(site: Path, work: Path) -> dict:
+    twin = site_weight.markdown_twin_site(NOTEBOOKS, work)
+    results = {}
+    for notebook in NOTEBOOKS:
+        stem, _, language = notebook.stem.partition(".")
+        ours = site / (f"{language}/" if language else "") / "notebooks" / stem / "index.html"
+        plain = site_weight.page_bytes(twin, notebook.stem)
+        size = ours.stat().st_size
+        results[f"{language or 'en'}/{stem}"] = {
+            "bytes": size,
+            "markdown_equivalent_bytes": plain,
+            "ratio": round(size / plain, 3),
+        }
+    return results
+
+
+def environment() -> dict:
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+    ).stdout.strip()
+    return {
+        "when": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "commit": commit,
+        "runs_per_figure": RUNS,
+        "statistic": "median",
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": {name: version(name) for name in PACKAGES},
+    }
+
+
+PACKAGES = (
+    "pytest",
+    "pytest-xdist",
+    "nbval",
+    "ipykernel",
+    "mkdocs",
+    "mkdocs-material",
+    "mkdocs-jupyter",
+    "vcrpy",
+)
+
+
+def table(results: dict) -> str:
+    rows = [("what", "measured", "floor / markdown", "ratio")]
+    for stem, r in results["notebooks"].items():
+        rows.append((f"notebook {stem}", f"{r['seconds']:.2f} s", f"{r['floor_seconds']:.2f} s",
+                     f"{r['ratio']:.2f}"))  # fmt: skip
+    suite = results["suite"]
+    rows.append((f"suite, {suite['workers']} workers", f"{suite['parallel_seconds']:.2f} s",
+                 f"{suite['floor_seconds']:.2f} s", f"{suite['ratio']:.2f}"))  # fmt: skip
+    rows.append(("suite, serial", f"{suite['serial_seconds']:.2f} s", "", ""))
+    docs = results["docs_build"]
+    rows.append(("docs build, cold", f"{docs['cold_seconds']:.2f} s", "", ""))
+    rows.append(("docs build, warm", f"{docs['warm_seconds']:.2f} s", "", ""))
+    for page, r in results["page_weight"].items():
+        rows.append((f"page {page}", f"{r['bytes']} B", f"{r['markdown_equivalent_bytes']} B",
+                     f"{r['ratio']:.2f}"))  # fmt: skip
+    lines = [f"{a:<36}{b:>14}{c:>18}{d:>8}" for a, b, c, d in rows]
+    lines.append(f"medians of {RUNS} runs; the shared notebook stylesheet "
+                 f"({results['shared_stylesheet_bytes']} B) is fetched once")  # fmt: skip
+    return "\n".join(lines)
+
+
+# Inside the repository, so pytest gives each floor its own node id (and xdist its own
+# scope), exactly as it does the pages.
+FLOORS = REPO / "bench" / ".floors"
+
+
+def main() -> int:
+    shutil.rmtree(FLOORS, ignore_errors=True)
+    FLOORS.mkdir()
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        tmp = Path(tmp)
+        floors = {n.stem: floor_notebook(n, FLOORS) for n in NOTEBOOKS}
+        results = {
+            "notebooks": bench_notebooks(floors),
+            "suite": bench_suite(floors),
+            "docs_build": bench_docs_build(tmp / "site"),
+        }
+        site = tmp / "site"  # the last warm build
+        results["page_weight"] = bench_page_weight(site, tmp / "twin")
+        results["shared_stylesheet_bytes"] = sum(
+            p.stat().st_size for p in (site / "assets" / "notebook").glob("*.css")
+        )
+        results["environment"] = environment()
+    shutil.rmtree(FLOORS, ignore_errors=True)
+    out = REPO / "bench" / "results.json"
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(table(results))
+    print(f"wrote {out.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -119,3 +119,25 @@ def test_a_replay_skips_the_oci_retry_back_off_but_a_recording_waits(monkeypatch
     assert oci_chat().invoke("busy").content == "Answered."  # the 429, retried, then the answer
     notebook_replay.stop()
     assert oci.retry.retry.time is time
+
+
+def test_the_provenance_box_says_who_answered_in_both_languages():
+    about = {
+        "recorded_at": "2026-01-02T03:04:05+00:00",
+        "emulator": "the <local> emulator 1.0",
+        "packages": {"pydo": "0.39.0", "vcrpy": "9"},
+    }
+
+    def box(source: str) -> str:
+        return provenance.banner_html(
+            {**about, "source": source}, service="S", cassette="c.yaml", count=3, sdks=("pydo",)
+        )
+
+    emulated, live = box("emulated"), box("live")
+    assert "admonition warning" in emulated and "not by S" in emulated
+    assert "并非来自 S" in emulated and "the &lt;local&gt; emulator 1.0" in emulated
+    assert "admonition info" in live and "recorded live from S on 2026-01-02" in live
+    assert "not by" not in live and "真实服务录制" in live
+    for text in (emulated, live):
+        assert "<code>c.yaml</code>: 3 recorded HTTP interactions" in text
+        assert "pydo 0.39.0" in text and "vcrpy" not in text

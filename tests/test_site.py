@@ -145,6 +145,7 @@ def browser():
 @pytest.fixture
 def tab(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = context.new_page()
     yield page
     context.close()
@@ -188,6 +189,12 @@ def check_notebook_page(tab, language: str) -> None:
     title = box.locator(".admonition-title:visible")
     assert title.count() == 1 and PROVENANCE_TITLE[language] in title.inner_text()
     assert tab.locator(".jp-CodeCell .highlight-ipynb pre").first.is_visible()
+    copy = tab.locator(".jp-CodeCell .md-code__button[data-md-type=copy]")
+    assert copy.count() > 10, "no copy buttons on the code cells"
+    code = tab.locator(".jp-CodeCell pre > code").nth(1)
+    copy.nth(1).click()
+    copied = tab.evaluate("navigator.clipboard.readText()")
+    assert copied.strip() and copied.strip() == code.inner_text().strip()
     outputs = tab.locator(".jp-OutputArea-output")
     assert outputs.count() > 10 and outputs.nth(5).is_visible()
     assert tab.locator("code:has-text('from notebook_replay')").count() == 0, "helper visible"

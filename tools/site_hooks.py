@@ -6,7 +6,8 @@ copy button (an inline SVG plus a hidden copy of the source) inlined into every 
 - every <style> of a notebook page moves to one shared, content-addressed file under
   assets/notebook/ (the same for every page, so a browser fetches it once);
 - the per-cell copy machinery is dropped: code goes into <pre><code>, which gets
-  Material's own copy button (theme feature content.code.copy), as every other code block;
+  Material's own copy button (theme feature content.code.copy), as every other code block
+  (cell ids lose the "=" nbconvert puts in them, which the button's selector cannot take);
 - the MathJax/Mermaid loaders go: these pages have neither math nor diagrams (a page that
   has some keeps them);
 - cell outputs are left out of the search index (data-search-exclude), so a search finds
@@ -72,6 +73,11 @@ def on_page_content(html: str, page, config, files) -> str:
             script.decompose()
     for element in soup.select(".zeroclipboard-container, .clipboard-copy-txt, .jp-Collapser"):
         element.decompose()
+
+    # nbconvert's cell ids ("cell-id=set-key") are not valid in a CSS selector, and
+    # Material's copy button finds its code block with one.
+    for cell in soup.select('[id^="cell-id="]'):
+        cell["id"] = "cell-" + cell["id"].removeprefix("cell-id=")
 
     for pre in soup.select(".highlight-ipynb > pre"):
         code = soup.new_tag("code")

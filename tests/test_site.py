@@ -161,6 +161,19 @@ def screenshot(tab, name: str) -> None:
 def test_page_in_the_browser(served, tab, language, page):
     """Content visible, the language switcher reaching the twin page, both palettes."""
     url = served + LANGUAGES[language] + page
+    problems: list[str] = []  # the site's own files that fail, and script errors
+    tab.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    # Material's language switcher probes for a sitemap.xml beside the page (it has one
+    # only at the top, from mkdocs-static-i18n); without it, it follows the link as is.
+    tab.on(
+        "response",
+        lambda r: (
+            r.url.startswith(served)
+            and r.status >= 400
+            and not r.url.endswith("/sitemap.xml")
+            and problems.append(r.url)
+        ),
+    )
     response = tab.goto(url)
     assert response.ok
     assert tab.locator("html").get_attribute("lang").startswith(language)
@@ -181,6 +194,7 @@ def test_page_in_the_browser(served, tab, language, page):
     tab.locator(f"a.md-select__link[hreflang={other}]").click()
     tab.wait_for_load_state()
     assert tab.url == served + LANGUAGES[other] + page
+    assert not problems, problems
 
 
 def check_notebook_page(tab, language: str) -> None:

@@ -96,7 +96,9 @@ def timed(command: list[str], *, setup=None) -> float:
     if setup:
         setup()
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
+    done = subprocess.run(
+        command, cwd=REPO, env=site_weight.BUILD_ENV, capture_output=True, text=True
+    )
     seconds = time.perf_counter() - start
     if done.returncode:
         raise SystemExit(f"failed: {' '.join(command)}\n{done.stdout[-3000:]}{done.stderr[-2000:]}")
@@ -148,17 +150,7 @@ def bench_suite(floors: dict[str, Path]) -> dict:
 
 def bench_docs_build(out: Path) -> dict:
     cache = REPO / ".cache" / "mkdocs-jupyter"
-    command = [
-        sys.executable,
-        "-m",
-        "mkdocs",
-        "build",
-        "--strict",
-        "--quiet",
-        "-d",
-        str(out),
-    ]
-    os.environ["NO_MKDOCS_2_WARNING"] = "1"
+    command = site_weight.build_command(out)
 
     def clean_output():
         shutil.rmtree(out, ignore_errors=True)

@@ -122,15 +122,12 @@ def _headings(soup) -> list[dict]:
         permalink = heading.find("a", class_="anchor-link")
         if permalink:
             permalink["href"] = f"#{heading['id']}"
-            permalink.extract()
         token = {
             "level": int(heading.name[1]),
             "id": heading["id"],
-            "name": heading.get_text().strip(),
+            "name": heading.get_text().removesuffix("¶").strip(),
             "children": [],
         }
-        if permalink:
-            heading.append(permalink)
         while open_levels and open_levels[-1]["level"] >= token["level"]:
             open_levels.pop()
         (open_levels[-1]["children"] if open_levels else tokens).append(token)

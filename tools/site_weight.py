@@ -17,19 +17,24 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 
 
-def build_site(
+# The Material/MkDocs end-of-life notices are silenced by their own switch, nothing else.
+BUILD_ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+
+
+def build_command(
     site_dir: Path, *, config: Path = REPO / "mkdocs.yml", strict: bool = True
-) -> subprocess.CompletedProcess:
-    """`mkdocs build --strict` into site_dir; the Material/MkDocs end-of-life notices are
-    silenced by their own switch, nothing else."""
-    return subprocess.run(
+) -> list[str]:
+    """`mkdocs build [--strict]` of config into site_dir."""
+    return (
         [sys.executable, "-m", "mkdocs", "build", "--quiet", "-f", str(config)]
         + ["--strict"] * strict
-        + ["-d", str(site_dir)],
-        cwd=REPO,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        capture_output=True,
-        text=True,
+        + ["-d", str(site_dir)]
+    )
+
+
+def build_site(site_dir: Path, **options) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        build_command(site_dir, **options), cwd=REPO, env=BUILD_ENV, capture_output=True, text=True
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import functools
 import os
 import sys
 import tempfile
@@ -167,8 +168,14 @@ def throwaway_oci_fingerprint() -> str:
     """The fingerprint of the throwaway API key: the one key the OCI emulator treats as
     uploaded for the placeholder user."""
     _write_throwaway_oci_config()
+    return _fingerprint_in(os.environ["OCI_CONFIG_FILE"])
+
+
+@functools.cache
+def _fingerprint_in(config_file: str) -> str:
+    """Read once per file: a throwaway config is written once, in a folder of its own."""
     config = configparser.ConfigParser()
-    config.read(os.environ["OCI_CONFIG_FILE"])
+    config.read(config_file)
     return config["DEFAULT"]["fingerprint"]
 
 

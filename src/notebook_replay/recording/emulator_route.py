@@ -10,6 +10,7 @@ is routed by wrapping the ``ClientSession._request`` that vcrpy calls when it re
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import socket
 
@@ -46,17 +47,16 @@ def _target(address: str) -> tuple[str, int]:
     return host or "127.0.0.1", int(port)
 
 
-def route_aiohttp(address: str) -> None:
-    """Make vcrpy's "real" aiohttp request go to the emulator over plain HTTP, with the
-    service's Host header. vcrpy records the URL it was given, so the cassette keeps the
-    real https address. Only ever called in a recording process."""
+@contextlib.contextmanager
+def aiohttp_routed(address: str):
+    """While recording: make vcrpy's "real" aiohttp request go to the emulator over plain
+    HTTP, with the service's Host header. vcrpy records the URL it was given, so the
+    cassette keeps the real https address. vcrpy reads this module global when a cassette
+    is entered (custom_patches come too late for it), hence a patch of its own."""
     import vcr.patch
     from yarl import URL
 
-    original = getattr(
-        vcr.patch, "_aiohttp_before_emulator", vcr.patch._AiohttpClientSessionRequest
-    )
-    vcr.patch._aiohttp_before_emulator = original
+    original = vcr.patch._AiohttpClientSessionRequest
     host, port = _target(address)
 
     async def routed(self, method, url, **kwargs):
@@ -67,6 +67,10 @@ def route_aiohttp(address: str) -> None:
         return await original(self, method, local, headers=headers, **kwargs)
 
     vcr.patch._AiohttpClientSessionRequest = routed
+    try:
+        yield
+    finally:
+        vcr.patch._AiohttpClientSessionRequest = original
 
 
 def patches(address: str) -> list:

@@ -6,6 +6,7 @@ interaction with its provenance beside it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import platform
@@ -31,7 +32,6 @@ def begin(page: str, provider: Provider, path: Path):
     if emulator:
         provider.use_placeholders()
         patches += emulator_route.patches(emulator)
-        emulator_route.route_aiohttp(emulator)
         secrets: list[str] = []
         about = {
             "source": "emulated",
@@ -58,13 +58,18 @@ def begin(page: str, provider: Provider, path: Path):
         text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
         write_atomically(provenance.provenance_path(path), text)
 
-    context, _ = open_cassette(
+    # One context for the page: leaving it closes the cassette, then lifts the aiohttp route.
+    context = contextlib.ExitStack()
+    if emulator:
+        context.enter_context(emulator_route.aiohttp_routed(emulator))
+    cassette_context, _ = open_cassette(
         path,
         recording=True,
         scrubber=Scrubber(secrets),
         custom_patches=patches,
         after_save=write_provenance,
     )
+    context.push(cassette_context)
     target = f"the local emulator at {emulator}" if emulator else f"live {provider.service}"
     line = f"Record mode: calling {target} and writing {shown(path)} (scrubbed)."
     return context, line

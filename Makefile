@@ -9,6 +9,11 @@ VENV       := .venv
 BIN        := $(VENV)/bin
 SYNCED     := $(VENV)/.synced
 PAGE       ?=
+# Spread the suite across cores (pytest-xdist, one module per worker). Plain pytest, or
+# `pytest -p no:xdist`, runs serially.
+PYTEST_PARALLEL ?= -n auto --dist loadscope
+# `make bench` writes here (ignored); commit figures on purpose: make bench BENCH_OUT=bench/results.json
+BENCH_OUT  ?= .artifacts/bench-results.json
 
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS    := never
@@ -25,10 +30,10 @@ docs: $(SYNCED) ## Build the site from the notebooks and serve it on http://127.
 	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
 
 test: $(SYNCED) lint secrets ## The whole suite, offline: helper tests and every notebook under strict nbval
-	tools/offline $(BIN)/python -m pytest
+	tools/offline $(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
-bench: $(SYNCED) ## Benchmarks as ratios (suite vs its floor, page weight): prints a table, writes bench/results.json
-	$(BIN)/python bench/run.py
+bench: $(SYNCED) ## Benchmarks as ratios (suite vs its floor, page weight): prints a table, writes $(BENCH_OUT)
+	$(BIN)/python bench/run.py --out $(BENCH_OUT)
 
 lint: $(SYNCED)
 	$(BIN)/ruff check .

@@ -56,6 +56,36 @@ class MissingCredentialError(NotebookReplayError):
         )
 
 
+class ConfigFileMissingError(NotebookReplayError):
+    """A credentials file that a live run needs is not where it was said to be."""
+
+    def __init__(self, path: str, named_by: str | None, how_to_get: str):
+        where = (
+            f"{named_by} names {path}, which does not exist."
+            if named_by
+            else (f"{path} does not exist.")
+        )
+        super().__init__(
+            f"{where} {how_to_get} Or run the page in replay mode (the default: unset "
+            "NOTEBOOK_MODE)."
+        )
+
+
+class ProvenanceMissingError(NotebookReplayError):
+    """Raised by the recorder's checks; a replay shows the problem in its box instead."""
+
+
+class CassetteWriteError(NotebookReplayError):
+    def __init__(self, path: str, problem: OSError):
+        reason = problem.strerror or str(problem)
+        super().__init__(
+            f"Could not write {path}: {reason} (errno {problem.errno}). Nothing was "
+            "half-written: the file is as it was. Free space or fix permissions, then "
+            "record again."
+        )
+        self.errno = problem.errno
+
+
 class NetworkBlockedError(NotebookReplayError):
     """Not a ConnectionError on purpose: SDK retry policies (OCI retries those 8 times)
     must give up at once."""

@@ -26,7 +26,8 @@ class UnknownModeError(NotebookReplayError):
 class UnknownPageError(NotebookReplayError):
     def __init__(self, page: str, known: list[str]):
         super().__init__(
-            f"No provider is registered for page {page!r}; known pages: {', '.join(known)}."
+            f"There is no page {page!r}: notebooks/{page}.ipynb does not exist. "
+            f"Known pages: {', '.join(known)}."
         )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ConfigFileMissingError, MissingCredentialError, UnknownPageError
+from .errors import ConfigFileMissingError, MissingCredentialError
 
 # What replay and emulated recording use in place of real credentials. The emulators
 # accept exactly these, as a real service accepts only what it issued.
@@ -277,10 +277,11 @@ OCI = Provider(
 )
 
 
-PAGES: dict[str, Provider] = {"gradient": GRADIENT, "oci_generative_ai": OCI}
+SERVICES: dict[str, Provider] = {"gradient": GRADIENT, "oci": OCI}
 
 
 def provider_for(page: str) -> Provider:
-    if page not in PAGES:
-        raise UnknownPageError(page, sorted(PAGES))
-    return PAGES[page]
+    """The service of a page, as its notebook says (see notebook_replay.pages)."""
+    from . import pages
+
+    return SERVICES[pages.service_of(page, sorted(SERVICES))]

@@ -8,6 +8,7 @@ from pathlib import Path
 from . import network_guard, provenance
 from .cassette import open_cassette
 from .errors import CassetteMissingError, UnknownModeError
+from .pages import REPO_ROOT
 from .providers import Provider, provider_for
 from .scrub import Scrubber
 
@@ -15,7 +16,6 @@ MODE_VARIABLE = "NOTEBOOK_MODE"
 CASSETTES_VARIABLE = "NOTEBOOK_CASSETTES"
 MODES = ("replay", "live", "record")
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 _running: list = []  # the open cassette context of this process, if any
 
 
@@ -55,9 +55,9 @@ def start(page: str, *, cassettes: str | os.PathLike | None = None) -> None:
     elif mode == "live":
         line = _live(provider)
     else:
-        from .recording.record_mode import begin  # recording tooling stays out of replays
+        from .recording.record_mode import begin, recording_path  # not loaded by replays
 
-        context, line = begin(page, provider, path)
+        context, line = begin(page, provider, recording_path(page, path.parent))
         _running.append(context)
     _show(line, html)
 

@@ -24,7 +24,7 @@ export UV_COMPILE_BYTECODE    := 1
 # MkDocs and Material print end-of-life banners on every build; we know, and pin both.
 export NO_MKDOCS_2_WARNING    := 1
 
-.PHONY: docs test bench lint secrets env lock record record-emulated outputs clean
+.PHONY: docs test bench lint secrets env lock record record-emulated outputs page clean
 
 docs: $(SYNCED) ## Build the site from the notebooks and serve it on http://127.0.0.1:8000
 	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
@@ -64,6 +64,9 @@ record: $(SYNCED) ## Re-record cassettes against the real services (needs creden
 
 outputs: $(SYNCED) ## Refresh the stored outputs from the cassettes as they are (after editing a page or a translation)
 	$(BIN)/python -m notebook_replay.recording.record_pages --outputs-only $(PAGE)
+
+page: $(SYNCED) ## Scaffold a page: make page NAME=my_page SERVICE=gradient|oci (both twins, a reply script, the nav entry)
+	$(BIN)/python -m notebook_replay.recording.new_page "$(NAME)" "$(SERVICE)"
 
 clean:
 	rm -rf $(VENV) $(TOOLS) site

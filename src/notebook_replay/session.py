@@ -24,7 +24,11 @@ def cassette_dir(override: str | os.PathLike | None = None) -> Path:
 
 
 def shown(path: Path) -> str:
-    """A path as a reader should see it: relative to the repository when inside it."""
+    """A path as a reader should see it: relative to the repository when inside it. A
+    cassette replayed from the recorder's staging folder (cassettes/.recording/<run>/)
+    is shown where it is about to be committed, as the page will show it from there."""
+    if path.parent.parent.name == ".recording" and path.suffix == ".yaml":
+        path = path.parent.parent.parent / path.name
     try:
         return str(path.resolve().relative_to(REPO_ROOT))
     except ValueError:

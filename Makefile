@@ -19,7 +19,7 @@ export UV_COMPILE_BYTECODE    := 1
 # MkDocs and Material print end-of-life banners on every build; we know, and pin both.
 export NO_MKDOCS_2_WARNING    := 1
 
-.PHONY: docs test bench lint secrets env lock record record-emulated outputs clean
+.PHONY: docs test bench compat lint secrets env lock record record-emulated outputs clean
 
 docs: $(SYNCED) ## Build the site from the notebooks and serve it on http://127.0.0.1:8000
 	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
@@ -29,6 +29,9 @@ test: $(SYNCED) lint secrets ## The whole suite, offline: helper tests and every
 
 bench: $(SYNCED) ## Benchmarks as ratios (suite vs its floor, page weight): prints a table, writes bench/results.json
 	$(BIN)/python bench/run.py
+
+compat: $(SYNCED) ## Replay every page with the newest releases (needs the package registry): writes compat/report.json and .md
+	$(BIN)/python tools/compat.py
 
 lint: $(SYNCED)
 	$(BIN)/ruff check .

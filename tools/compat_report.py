@@ -23,7 +23,8 @@ Format 1:
 
 A cell failure: {"notebook": file name, "cell": nbval's cell number, "id": cell id,
 "kind": "unmatched-request" | "output-changed" | "exception", "field": str | null (for an
-unmatched request: what the closest recorded request differs in), "detail": str}.
+unmatched request, what the closest recorded request differs in: the matcher, such as
+`path` or `query`, or for a body the JSON path, such as `body.messages[0].content`), "detail": str}.
 """
 
 from __future__ import annotations
@@ -68,8 +69,12 @@ def classify(record: dict) -> dict:
     if _UNMATCHED.search(text):
         differs = _DIFFERS.search(text)
         if differs:
+            # The vcrpy matcher that failed (method, host, path, query, json_body); for a
+            # body, the JSON path the helper names (body.messages[0].content).
             field = differs["field"].strip()
-            how = f"{field}:{differs['how']}".strip()
+            path = re.match(r"\s*(body[^\s:]*)", differs["how"])
+            field = path[1] if path else field
+            how = f"{differs['field'].strip()}:{differs['how']}".strip()
         elif _ALREADY_PLAYED in text:
             field, how = "order", "the request was already answered once (it is sent twice now)"
         else:
@@ -351,3 +356,33 @@ def tested_with_html(report: dict, page: str, language: str) -> str:
             + "</p>"
         )
     return html + table + footer + "</div>"
+
+
+def broken_pages(report: dict) -> list[str]:
+    """The pages that do not replay with the newest releases readers install."""
+    return [
+        page
+        for page, entry in report["pages"].items()
+        if entry.get("results", {}).get("newest", {}).get("result") == "failed"
+    ]
+
+
+def main(argv: list[str]) -> int:
+    """`python tools/compat_report.py broken compat/report.json` prints `broken=<pages>`
+    (comma-separated, empty when none) for a CI step's $GITHUB_OUTPUT."""
+    import json
+    import sys
+
+    if len(argv) != 2 or argv[0] != "broken":
+        print("usage: compat_report.py broken REPORT.json", file=sys.stderr)
+        return 2
+    with open(argv[1], encoding="utf-8") as file:
+        report = validate(json.load(file))
+    print(f"broken={','.join(broken_pages(report))}")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

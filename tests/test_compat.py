@@ -162,7 +162,7 @@ def test_the_markdown_report_names_sets_versions_claims_and_failing_cells(report
     assert "| langchain-core | 1.7.2 | 1.9.0 | 1.9.0 |" in text
     assert "pins langchain-gradient==1.0.0" in text
     assert "newest-released**: pins overridden (unresolvable: No solution found)" in text
-    assert "pydo 0.44.0 not installed: langchain-gradient 1.0.0 requires pydo<0.40.0" in text
+    assert "pydo 0.44.0 (in newest): langchain-gradient 1.0.0 requires pydo<0.40.0" in text
     assert "`gradient.ipynb` cell 5 `invoke`: unmatched-request (body)" in text
 
 
@@ -203,6 +203,45 @@ def test_a_page_that_breaks_with_the_newest_releases_says_so(report, language, s
     assert says in broken and "invoke" in broken and "2026-11-20" in broken
     assert "❌ 2" in html.select("tr")[-1].get_text()
     assert "pydo 0.44.0" in html.get_text()  # held back by langchain-gradient's pin
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [("en", "oldest versions the project claims"), ("zh", "项目声明支持的最旧版本")],
+)
+def test_a_page_that_fails_only_with_the_oldest_claimed_versions_says_that_not_newest(
+    report, language, says
+):
+    report["sets"].append({**report["sets"][0], "name": "oldest"})
+    report["pages"]["oci_generative_ai"]["results"]["oldest"] = {
+        "result": "failed",
+        "cells": [
+            {
+                "notebook": "oci_generative_ai.ipynb",
+                "cell": 0,
+                "id": "run-mode",
+                "kind": "exception",
+                "field": None,
+                "detail": "AttributeError: module 'aiohttp.streams' has no attribute 'X'",
+            }
+        ],
+    }
+    html = box(compat_report.validate(report), "oci_generative_ai", language)
+    assert "warning" in html.div["class"] and not html.select(".compat-broken")
+    oldest = html.select_one(".compat-oldest").get_text()
+    assert says in oldest and "run-mode" in oldest and "aiohttp.streams" in oldest
+
+
+def test_the_box_says_when_the_lock_has_moved_since_the_report(report):
+    installed = {"langchain-core": "1.7.2", "pydo": "0.39.0", "vcrpy": "9.4.2"}
+    assert not box(report, "gradient", "en").select(".compat-stale")
+    html = compat_report.tested_with_html(report, "gradient", "en", installed)
+    assert "compat-stale" not in html, "same versions: nothing to say"
+    installed["langchain-core"] = "1.8.0"
+    for language in ("en", "zh"):
+        html = compat_report.tested_with_html(report, "gradient", language, installed)
+        stale = BeautifulSoup(html, "html.parser").select_one(".compat-stale").get_text()
+        assert "langchain-core 1.7.2 → 1.8.0" in stale and "make compat" in stale
 
 
 def test_the_ci_step_learns_which_pages_break(tmp_path, report):

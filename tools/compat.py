@@ -371,9 +371,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"compat: {name}: {info['status']}: {info['problem'][:300]}", flush=True)
             by_name[name] = entry
             report["sets"].append(entry)
-    compat_report.validate(report)
-    write(args.out, report)
-    print(f"compat: wrote {args.out / 'report.json'} and report.md")
+        # Written before the temporary environments go (removing them takes a while).
+        compat_report.validate(report)
+        write(args.out, report)
+        print(f"compat: wrote {args.out / 'report.json'} and report.md", flush=True)
     return 0
 
 

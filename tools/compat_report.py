@@ -93,6 +93,11 @@ def classify(record: dict) -> dict:
     }
 
 
+def short_why(why: str) -> str:
+    """A held-back reason without the resolver's concluding clauses or a final stop."""
+    return why.split(", we can conclude")[0].rstrip(". ")
+
+
 def _first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
@@ -172,13 +177,13 @@ _TITLES = {
         "locked": "Locked",
         "oldest": "Oldest claimed",
         "newest": "Newest",
-        "newest-released": "Newest released (pins overridden)",
+        "newest-released": "Newest, pins lifted",
     },
     "zh": {
         "locked": "锁定版本",
         "oldest": "声明支持的最旧版本",
         "newest": "最新版本",
-        "newest-released": "最新发布（忽略版本上限）",
+        "newest-released": "最新（解除上限）",
     },
 }
 
@@ -207,11 +212,15 @@ def markdown(report: dict) -> str:
         row = [s["versions"].get(package, "–") for s in sets]
         release = report.get("newest_releases", {}).get(package, "?")
         lines.append(f"| {package} | " + " | ".join(row) + f" | {release} |")
-    held = [(s["name"], p, h) for s in sets for p, h in (s.get("held_back") or {}).items()]
+    held: dict[tuple, list[str]] = {}
+    for s in sets:
+        for p, h in (s.get("held_back") or {}).items():
+            held.setdefault((p, h["newest_release"], h["why"]), []).append(s["name"])
     if held:
-        lines += ["", "Held back by the resolver:", ""]
+        lines += ["", "Newest releases not installed, and why:", ""]
         lines += [
-            f"- {name}: {p} {h['newest_release']} not installed: {h['why']}" for name, p, h in held
+            f"- {p} {release} (in {', '.join(names)}): {short_why(why)}"
+            for (p, release, why), names in held.items()
         ]
     lines += ["", "## Pages", ""]
     for page, entry in report["pages"].items():
@@ -242,10 +251,25 @@ def markdown(report: dict) -> str:
 
 # --- On the site: the "Tested with" box ----------------------------------------------
 
+_PHRASES = {
+    "en": {
+        "oldest": "the oldest versions pyproject.toml allows",
+        "newest": "the newest releases",
+        "newest-released": "the newest releases (upper bounds overridden)",
+    },
+    "zh": {
+        "oldest": "pyproject.toml 允许的最旧版本",
+        "newest": "最新发布的版本",
+        "newest-released": "最新发布的版本（忽略版本上限）",
+    },
+}
+
 _TEXT = {
     "en": {
         "title": "Tested with",
         "broken": "This page does not replay as shown with the newest releases",
+        "oldest_broken": "This page does not replay with the oldest versions the project "
+        "claims to support",
         "broken_body": "Replayed on {date} with {sets}, {n} cell(s) of this page differ from "
         "what is shown here, first cell <code>{cell}</code>: {kind}. The page shows what "
         "the locked versions produce.",
@@ -257,6 +281,8 @@ _TEXT = {
         "date": "Every page replayed against its cassette under strict nbval by "
         "<code>make compat</code> on {date}.",
         "held": "{package} {release} is released but was not installed: {why}.",
+        "stale": "The lock has changed since this report ({changes}): run "
+        "<code>make compat</code> again.",
         "kinds": {
             "unmatched-request": "the request no longer matches the cassette",
             "output-changed": "the output changed",
@@ -266,6 +292,7 @@ _TEXT = {
     "zh": {
         "title": "测试所用版本",
         "broken": "使用最新发布的版本时，本页无法按所示内容回放",
+        "oldest_broken": "使用项目声明支持的最旧版本时，本页无法回放",
         "broken_body": "{date} 使用{sets}回放时，本页有 {n} 个单元格与此处所示不同，"
         "首个为 <code>{cell}</code>：{kind}。本页显示的是锁定版本产生的结果。",
         "package": "包",
@@ -276,6 +303,7 @@ _TEXT = {
         "date": "{date} 由 <code>make compat</code> 在严格 nbval 下"
         "针对录制的 cassette 回放了每个页面。",
         "held": "{package} {release} 已发布但未被安装：{why}。",
+        "stale": "此报告之后锁定版本已改变（{changes}）：请重新运行 <code>make compat</code>。",
         "kinds": {
             "unmatched-request": "请求已与 cassette 不匹配",
             "output-changed": "输出已改变",
@@ -285,12 +313,27 @@ _TEXT = {
 }
 
 
-def tested_with_html(report: dict, page: str, language: str) -> str:
+def lock_changes(report: dict, page: str, installed: dict[str, str]) -> dict[str, tuple]:
+    """The page's packages whose installed (locked) version is not the one the report
+    tested as `locked`: {package: (in the report, installed now)}."""
+    locked = next((s["versions"] for s in report["sets"] if s["name"] == "locked"), {})
+    packages = report["pages"].get(page, {}).get("packages", [])
+    return {
+        p: (locked.get(p), installed[p])
+        for p in packages
+        if p in installed and locked.get(p) != installed[p]
+    }
+
+
+def tested_with_html(
+    report: dict, page: str, language: str, installed: dict[str, str] | None = None
+) -> str:
     """The box a notebook page shows under its provenance box, in the page's language.
 
     A table of the page's packages by version set (locked, oldest claimed, newest...) with
     a result row and the date; when a set other than the lock fails, a failure box that
-    says so and names the first cell that differs."""
+    says so and names the first cell that differs. Given the versions installed now, it
+    also says when the lock has moved since the report was made."""
     text, titles = _TEXT[language], _TITLES[language]
     entry = report["pages"].get(page)
     if entry is None:
@@ -318,7 +361,7 @@ def tested_with_html(report: dict, page: str, language: str) -> str:
     rows.append(f"<tr><th>{text['result']}</th>{''.join(outcome)}</tr>")
     notes = [
         text["held"].format(
-            package=escape(p), release=escape(h["newest_release"]), why=escape(h["why"])
+            package=escape(p), release=escape(h["newest_release"]), why=escape(short_why(h["why"]))
         )
         for s in sets
         if s["name"] == "newest"
@@ -332,26 +375,40 @@ def tested_with_html(report: dict, page: str, language: str) -> str:
     )
     footer = "".join(f"<p>{note}</p>" for note in dict.fromkeys(notes))
     footer += f'<p class="compat-date">{text["date"].format(date=date)}</p>'
+    moved = lock_changes(report, page, installed or {})
+    if moved:
+        changes = ", ".join(
+            f"{escape(p)} {escape(str(a))} → {escape(b)}" for p, (a, b) in moved.items()
+        )
+        footer += f'<p class="compat-stale">{text["stale"].format(changes=changes)}</p>'
     failing = failing_sets(report, page)
-    kind = "failure" if failing else "info"
+    newest = [name for name in failing if name.startswith("newest")]
+    kind = "failure" if newest else ("warning" if failing else "info")
     lang = "zh-Hans" if language == "zh" else "en"
     html = (
         f'<div class="admonition {kind} tested-with" lang="{lang}">'
         f'<p class="admonition-title">{text["title"]}</p>'
     )
-    if failing:
-        first = results[failing[0]]["cells"][0] if results[failing[0]]["cells"] else None
-        count = max(len(results[name]["cells"]) for name in failing)
+    for names, css, headline in (
+        (newest, "compat-broken", text["broken"]),
+        ([n for n in failing if n == "oldest"], "compat-oldest", text["oldest_broken"]),
+    ):
+        if not names:
+            continue
+        cells = results[names[0]]["cells"]
+        first = cells[0] if cells else {"id": "?", "kind": "exception", "detail": ""}
+        what = text["kinds"][first["kind"]]
+        if first.get("detail"):
+            what += f" ({' '.join(first['detail'].split())[:160]})"
+        joiner = "、" if language == "zh" else ", "
         html += (
-            f'<p class="compat-broken"><strong>{text["broken"]}</strong>. '
+            f'<p class="{css}"><strong>{headline}</strong>. '
             + text["broken_body"].format(
                 date=date,
-                sets="、".join(titles[n] for n in failing)
-                if language == "zh"
-                else ", ".join(titles[n] for n in failing),
-                n=count,
-                cell=escape(str(first.get("id") if first else "?")),
-                kind=escape(text["kinds"][first["kind"]] if first else "?"),
+                sets=joiner.join(_PHRASES[language][n] for n in names),
+                n=max(len(results[n]["cells"]) for n in names),
+                cell=escape(str(first.get("id"))),
+                kind=escape(what),
             )
             + "</p>"
         )

@@ -79,11 +79,18 @@ def read_compat_report(path: Path) -> dict:
         ) from error
 
 
+def _installed() -> dict[str, str]:
+    """The versions this build's environment (the lock's) has, to tell a stale report."""
+    from importlib.metadata import distributions
+
+    return {re.sub(r"[-_.]+", "-", d.metadata["Name"]).lower(): d.version for d in distributions()}
+
+
 def tested_with(soup, page_name: str, language: str) -> None:
     """Put the page's Tested-with box right under its provenance box (or at the top)."""
     if not _compat:
         return
-    html = compat_report.tested_with_html(_compat, page_name, language)
+    html = compat_report.tested_with_html(_compat, page_name, language, _installed())
     if not html:
         return
     box = BeautifulSoup(html, "html.parser")

@@ -281,6 +281,8 @@ _TEXT = {
         "date": "Every page replayed against its cassette under strict nbval by "
         "<code>make compat</code> on {date}.",
         "held": "{package} {release} is released but was not installed: {why}.",
+        "untested": "This page is newer than the last <code>make compat</code> report "
+        "({date}): it has not been replayed with other versions yet.",
         "stale": "The lock has changed since this report ({changes}): run "
         "<code>make compat</code> again.",
         "kinds": {
@@ -303,6 +305,8 @@ _TEXT = {
         "date": "{date} 由 <code>make compat</code> 在严格 nbval 下"
         "针对录制的 cassette 回放了每个页面。",
         "held": "{package} {release} 已发布但未被安装：{why}。",
+        "untested": "本页晚于上一次 <code>make compat</code> 报告（{date}）："
+        "尚未用其他版本回放过。",
         "stale": "此报告之后锁定版本已改变（{changes}）：请重新运行 <code>make compat</code>。",
         "kinds": {
             "unmatched-request": "请求已与 cassette 不匹配",
@@ -336,8 +340,13 @@ def tested_with_html(
     also says when the lock has moved since the report was made."""
     text, titles = _TEXT[language], _TITLES[language]
     entry = report["pages"].get(page)
-    if entry is None:
-        return ""
+    lang = "zh-Hans" if language == "zh" else "en"
+    if entry is None:  # a page added since the last run
+        return (
+            f'<div class="admonition info tested-with" lang="{lang}">'
+            f'<p class="admonition-title">{text["title"]}</p>'
+            f"<p>{text['untested'].format(date=escape(report['tested_on']))}</p></div>"
+        )
     sets = ran_sets(report)
     results = entry.get("results", {})
     head = "".join(f"<th>{escape(titles[s['name']])}</th>" for s in sets)
@@ -384,7 +393,6 @@ def tested_with_html(
     failing = failing_sets(report, page)
     newest = [name for name in failing if name.startswith("newest")]
     kind = "failure" if newest else ("warning" if failing else "info")
-    lang = "zh-Hans" if language == "zh" else "en"
     html = (
         f'<div class="admonition {kind} tested-with" lang="{lang}">'
         f'<p class="admonition-title">{text["title"]}</p>'

@@ -290,3 +290,64 @@ def test_a_report_the_site_cannot_read_stops_the_build_naming_the_file(tmp_path)
     bad.write_text("{ not json")
     with pytest.raises(PluginError, match="make compat"):
         site_hooks.read_compat_report(bad)
+
+
+# --- The version sets make compat installs ------------------------------------------------
+
+
+@pytest.fixture
+def compat_tool():
+    import compat
+
+    return compat
+
+
+def test_the_newest_set_asks_for_every_page_package_unbounded_and_keeps_the_harness(compat_tool):
+    locked = compat_tool.installed(Path(sys.executable))
+    reqs, extra = compat_tool.requirements("newest", locked)
+    assert extra == []
+    for package in compat_tool.TRACKED:
+        assert package in reqs, f"{package} is not asked for by bare name"
+    assert not [
+        r
+        for r in reqs
+        if compat_tool.requirement_name(r) in compat_tool.TRACKED and r not in compat_tool.TRACKED
+    ]
+    for tool in ("pytest", "nbval", "pytest-xdist"):
+        assert f"{tool}=={locked[tool]}" in reqs
+
+
+def test_the_oldest_set_keeps_the_declared_bounds_and_resolves_them_lowest(compat_tool):
+    locked = compat_tool.installed(Path(sys.executable))
+    reqs, extra = compat_tool.requirements("oldest", locked)
+    assert extra == ["--resolution", "lowest-direct"]
+    assert "vcrpy>=8.0" in reqs and "langchain-gradient==1.0.0" in reqs
+    assert f"pyyaml=={locked['pyyaml']}" in reqs, "a non-page dependency moved"
+
+
+def test_a_held_back_release_names_the_requirement_that_holds_it(
+    compat_tool, tmp_path, monkeypatch
+):
+    dist = tmp_path / "langchain_gradient-1.0.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: langchain-gradient\nVersion: 1.0.0\n"
+        "Requires-Dist: pydo (>=0.39.0,<0.40.0)\n"
+        'Requires-Dist: langchain-core (<1.0.0) ; python_version < "3.10"\n'
+    )
+    monkeypatch.setattr(compat_tool, "uv_explains", lambda *args: "uv: no such release here")
+    held = compat_tool.held_back(
+        tmp_path,
+        {"pydo": "0.39.0", "langchain-core": "1.7.2", "vcrpy": "9.4.2"},
+        {"pydo": "0.44.0", "langchain-core": "1.8.2", "vcrpy": "9.4.2"},
+        "3.11",
+    )
+    assert held["pydo"] == {
+        "newest_release": "0.44.0",
+        "why": "langchain-gradient 1.0.0 requires pydo<0.40.0,>=0.39.0",
+        "pinned": True,
+    }
+    # A bound for another Python version holds nothing back here: the resolver's reason.
+    assert held["langchain-core"]["why"] == "uv: no such release here"
+    assert held["langchain-core"]["pinned"] is False
+    assert "vcrpy" not in held

@@ -24,16 +24,22 @@ export UV_COMPILE_BYTECODE    := 1
 # MkDocs and Material print end-of-life banners on every build; we know, and pin both.
 export NO_MKDOCS_2_WARNING    := 1
 
-.PHONY: docs test bench lint secrets env lock record record-emulated outputs page clean
+.PHONY: docs site test bench compat lock-upgrade lint secrets env lock record record-emulated outputs page clean
 
 docs: $(SYNCED) ## Build the site from the notebooks and serve it on http://127.0.0.1:8000
 	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
+
+site: $(SYNCED) ## Build the site into site/ (what CI deploys to GitHub Pages)
+	$(BIN)/mkdocs build --strict --site-dir site
 
 test: $(SYNCED) lint secrets ## The whole suite, offline: helper tests and every notebook under strict nbval
 	tools/offline $(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
 bench: $(SYNCED) ## Benchmarks as ratios (suite vs its floor, page weight): prints a table, writes $(BENCH_OUT)
 	$(BIN)/python bench/run.py --out $(BENCH_OUT)
+
+compat: $(SYNCED) ## Replay every page with the newest releases (needs the package registry): writes compat/report.json and .md
+	$(BIN)/python tools/compat.py
 
 lint: $(SYNCED)
 	$(BIN)/ruff check .
@@ -55,6 +61,9 @@ $(SYNCED): $(UV) pyproject.toml uv.lock
 
 lock: $(UV) ## Re-resolve uv.lock after editing pyproject.toml
 	$(UV) lock
+
+lock-upgrade: $(UV) ## Re-resolve uv.lock to the newest releases (the weekly CI job; then re-record what changed)
+	$(UV) lock --upgrade
 
 record-emulated: $(SYNCED) ## Re-record cassettes against the local emulator: make record-emulated [PAGE=gradient]
 	$(BIN)/python -m notebook_replay.recording.record_pages --emulated $(PAGE)

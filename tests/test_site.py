@@ -27,6 +27,7 @@ LANGUAGES = {"en": "", "zh": "zh/"}
 NOTEBOOK_PAGES = tuple(f"notebooks/{page}/" for page in pages.pages())
 PAGES = ("", *NOTEBOOK_PAGES, "how-it-works/")
 PROVENANCE_TITLE = {"en": "Replayed answers", "zh": "回放的回答"}
+TESTED_WITH_TITLE = {"en": "Tested with", "zh": "测试所用版本"}
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +83,30 @@ def test_each_notebook_page_weighs_at_most_twice_its_markdown_twin(site, stem, t
     ours = site_weight.page_bytes(site / "notebooks", stem)
     plain = site_weight.page_bytes(twin, stem)
     assert ours <= 2 * plain, f"{stem}: {ours} bytes, {ours / plain:.2f}x its Markdown twin"
+
+
+@pytest.mark.parametrize("page", NOTEBOOK_PAGES)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_notebook_page_shows_what_it_was_tested_with(site, language, page):
+    """The last `make compat` report, as a table under the provenance box, in the page's
+    language; a page that breaks with the newest releases says so."""
+    sys.path.insert(0, str(REPO / "tools"))
+    import compat_report
+
+    report = json.loads((REPO / "compat" / "report.json").read_text(encoding="utf-8"))
+    html = (site / LANGUAGES[language] / page / "index.html").read_text(encoding="utf-8")
+    soup = BeautifulSoup(html, "html.parser")
+    box = soup.select_one(".tested-with")
+    assert box is not None, "no Tested-with box"
+    assert box.select_one(".admonition-title").get_text() == TESTED_WITH_TITLE[language]
+    provenance = soup.select_one(".replay-provenance").find_parent(class_="jp-Cell")
+    assert provenance.find_next_sibling() is box, "not right under the provenance box"
+    table = box.get_text()
+    assert "langchain-core" in table and report["tested_on"] in table
+    stem = page.rstrip("/").split("/")[-1]
+    assert bool(box.select(".compat-broken")) == (stem in compat_report.broken_pages(report))
+    oldest_fails = "oldest" in compat_report.failing_sets(report, stem)
+    assert bool(box.select(".compat-oldest")) == oldest_fails
 
 
 def test_the_search_index_holds_prose_and_code_but_not_outputs(site):
@@ -214,6 +239,8 @@ def check_notebook_page(tab, language: str) -> None:
     outputs = tab.locator(".jp-OutputArea-output")
     assert outputs.count() > 10 and outputs.nth(5).is_visible()
     assert tab.locator("code:has-text('from notebook_replay')").count() == 0, "helper visible"
+    tested = tab.locator(".tested-with")
+    assert tested.is_visible() and TESTED_WITH_TITLE[language] in tested.inner_text()
 
     download = tab.locator("a.notebook-download")
     href = download.get_attribute("href")

@@ -17,7 +17,10 @@ copy button (an inline SVG plus a hidden copy of the source) inlined into every 
   `<a id="…"></a>`), and the table of contents is rebuilt from the rendered headings, so
   its entries always point at real ids;
 - a "download this notebook" button (mkdocs-jupyter copies the .ipynb beside the page,
-  but Material 9.8 no longer shows a button for it).
+  but Material 9.8 no longer shows a button for it);
+- a "Tested with" box under the provenance box, from the last `make compat` report
+  (compat/report.json): the page's packages, locked and newest versions tried, the result
+  and the date, and a failure box when the page does not replay with the newest releases.
 
 It also lets mkdocs-static-i18n see notebooks as pages (its open issue #198): the plugin
 rebuilds every File and keeps as pages only the files MkDocs calls Markdown.
@@ -26,13 +29,20 @@ rebuilds every File and keeps as pages only the files MkDocs calls Markdown.
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 import re
+import sys
 from pathlib import Path
 
 import mkdocs.utils
 from bs4 import BeautifulSoup
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_relative_url
+
+sys.path.insert(0, str(Path(__file__).parent))
+import compat_report  # noqa: E402
 
 SHARED = "assets/notebook"
 _DOWNLOAD_ICON = (
@@ -42,12 +52,54 @@ _DOWNLOAD_ICON = (
 _stylesheets: dict[str, str] = {}  # file name -> CSS, written once after the build
 _MATH = re.compile(r"\$\$|\\\(|(?<![\w$])\$[^\s$][^$\n]*\$(?![\w$])")
 _NOTEBOOK_LINK = re.compile(r"^(?P<stem>[\w-]+?)(?:\.[a-z]{2}(?:-\w+)?)?\.ipynb(?P<anchor>#.*)?$")
+COMPAT_REPORT = "compat/report.json"  # beside mkdocs.yml
+_compat: dict = {}  # the last `make compat` report, read once per build
+log = logging.getLogger("mkdocs.hooks.site_hooks")
 
 
 def on_config(config):
     if ".ipynb" not in mkdocs.utils.markdown_extensions:
         mkdocs.utils.markdown_extensions = (*mkdocs.utils.markdown_extensions, ".ipynb")
+    _compat.clear()
+    _compat.update(read_compat_report(Path(config.config_file_path).parent / COMPAT_REPORT))
     return config
+
+
+def read_compat_report(path: Path) -> dict:
+    """The last compatibility report, checked; {} (and no table) when there is none yet.
+    A report that cannot be read stops the build, saying which file and what is wrong."""
+    if not path.exists():
+        log.info("no %s: notebook pages get no Tested-with table (run `make compat`)", path)
+        return {}
+    try:
+        return compat_report.validate(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, compat_report.ReportError) as error:
+        raise PluginError(
+            f"{path} cannot be used ({error}). Restore it from git or run `make compat`."
+        ) from error
+
+
+def _installed() -> dict[str, str]:
+    """The versions this build's environment (the lock's) has, to tell a stale report."""
+    from importlib.metadata import distributions
+
+    return {re.sub(r"[-_.]+", "-", d.metadata["Name"]).lower(): d.version for d in distributions()}
+
+
+def tested_with(soup, page_name: str, language: str) -> None:
+    """Put the page's Tested-with box right under its provenance box (or at the top)."""
+    if not _compat:
+        return
+    html = compat_report.tested_with_html(_compat, page_name, language, _installed())
+    if not html:
+        return
+    box = BeautifulSoup(html, "html.parser")
+    provenance = soup.select_one(".replay-provenance")
+    cell = provenance.find_parent(class_="jp-Cell") if provenance else None
+    if cell is not None:
+        cell.insert_after(box)
+    else:
+        soup.insert(0, box)
 
 
 def _is_notebook(page) -> bool:
@@ -100,6 +152,7 @@ def on_page_content(html: str, page, config, files) -> str:
 
     notebook = Path(page.file.src_uri).name
     chinese = page.file.src_uri.endswith(".zh.ipynb")
+    tested_with(soup, notebook.split(".")[0], "zh" if chinese else "en")
     label = "下载此 notebook" if chinese else "Download this notebook"
     button = BeautifulSoup(
         f'<a href="{notebook}" download class="md-content__button md-icon notebook-download" '

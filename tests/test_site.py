@@ -258,6 +258,12 @@ def check_notebook_page(tab, language: str) -> None:
     assert tags.count() == 0 or not any(t.is_visible() for t in tags.all()), "cell tags shown"
     cue = tab.locator(".celltag_raises-exception .cell-cue").first
     assert cue.is_visible() and CUE[language] in cue.inner_text()
+    # One line above the error, as wide as the output, not a column beside it.
+    for cell in tab.locator("[id].celltag_raises-exception").all():
+        assert cell.locator(".cell-cue").count() == 1, "the cue repeated"
+    area = tab.locator("[id].celltag_raises-exception .jp-OutputArea").first.bounding_box()
+    box = cue.bounding_box()
+    assert box["width"] > area["width"] / 2 and box["height"] < 40, (box, area)
 
     download = tab.locator("a.notebook-download")
     href = download.get_attribute("href")

@@ -14,6 +14,13 @@ PAGE       ?=
 PYTEST_PARALLEL ?= -n auto --dist loadscope
 # `make bench` writes here (ignored); commit figures on purpose: make bench BENCH_OUT=bench/results.json
 BENCH_OUT  ?= .artifacts/bench-results.json
+LAB_PORT   ?= 8888
+LAB_OPEN   ?= True
+# `make lab` replays by default, as the pages do; NOTEBOOK_MODE=live make lab calls the services.
+NOTEBOOK_MODE ?= replay
+
+# A bare `make` lists the targets; it never starts a server or a long run by surprise.
+.DEFAULT_GOAL := help
 
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS    := never
@@ -24,13 +31,27 @@ export UV_COMPILE_BYTECODE    := 1
 # MkDocs and Material print end-of-life banners on every build; we know, and pin both.
 export NO_MKDOCS_2_WARNING    := 1
 
-.PHONY: docs site test bench compat lock-upgrade lint secrets env lock record record-emulated outputs page clean
+.PHONY: help docs site lab test bench compat lock-upgrade lint secrets env lock record record-emulated outputs page clean
+
+help: ## List the targets (what a bare `make` does)
+	@echo "Targets (make <target>):"
+	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
 
 docs: $(SYNCED) ## Build the site from the notebooks and serve it on http://127.0.0.1:8000
 	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
 
 site: $(SYNCED) ## Build the site into site/ (what CI deploys to GitHub Pages)
 	$(BIN)/mkdocs build --strict --site-dir site
+
+lab: $(SYNCED) ## Open the notebooks in JupyterLab on 127.0.0.1 (replay mode; LAB_PORT=8888, NOTEBOOK_MODE=live)
+	@token="$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(16))')"; \
+	echo "JupyterLab, $(NOTEBOOK_MODE) mode, notebooks/: http://127.0.0.1:$(LAB_PORT)/lab?token=$$token"; \
+	echo "(Ctrl-C stops it)"; \
+	NOTEBOOK_MODE=$(NOTEBOOK_MODE) exec $(BIN)/jupyter lab --ServerApp.root_dir=notebooks \
+	  --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) --ServerApp.port_retries=0 \
+	  --IdentityProvider.token="$$token" --ServerApp.open_browser=$(LAB_OPEN) \
+	  --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+	  --LabApp.extension_manager=readonly $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 test: $(SYNCED) lint secrets ## The whole suite, offline: helper tests and every notebook under strict nbval
 	tools/offline $(BIN)/python -m pytest $(PYTEST_PARALLEL)
@@ -41,14 +62,14 @@ bench: $(SYNCED) ## Benchmarks as ratios (suite vs its floor, page weight): prin
 compat: $(SYNCED) ## Replay every page with the newest releases (needs the package registry): writes compat/report.json and .md
 	$(BIN)/python tools/compat.py
 
-lint: $(SYNCED)
+lint: $(SYNCED) ## ruff check and ruff format --check (notebooks included)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-secrets: $(SYNCED)
+secrets: $(SYNCED) ## Scan cassettes/ and notebooks/ for anything that looks like a secret
 	$(BIN)/python -m notebook_replay.recording.secret_scan cassettes notebooks
 
-env: $(SYNCED)
+env: $(SYNCED) ## Create .venv from uv.lock (bootstrapping uv into .tools/)
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -77,5 +98,5 @@ outputs: $(SYNCED) ## Refresh the stored outputs from the cassettes as they are 
 page: $(SYNCED) ## Scaffold a page: make page NAME=my_page SERVICE=gradient|oci (both twins, a reply script, the nav entry)
 	$(BIN)/python -m notebook_replay.recording.new_page "$(NAME)" "$(SERVICE)"
 
-clean:
+clean: ## Remove .venv, .tools and the built site
 	rm -rf $(VENV) $(TOOLS) site

@@ -152,6 +152,16 @@ def validate(request: Request, body: dict) -> catalog.Model:
                 "gradient.validate.types",
                 name,
             )
+    choice = body.get("tool_choice")
+    if isinstance(choice, str) and choice not in ("none", "auto", "required"):
+        raise Refused(
+            400,
+            f"Invalid value: '{choice}'. Supported values are: 'none', 'auto', and "
+            '\'required\' (name a function as {"type": "function", "function": '
+            '{"name": ...}}).',
+            "gradient.control.tool-choice-bare-name",
+            "tool_choice",
+        )
     effort = body.get("reasoning_effort")
     if effort is not None and effort not in EFFORTS:
         raise Refused(
@@ -367,10 +377,6 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
             headers = {"retry-after": "0"} if retry_after else None
             return error(status, message, headers=headers)
         ledger.use(request, "gradient.response.usage", "gradient.response.usage-details")
-        if body.get("tool_choice") not in (None, "none", "auto", "required") and isinstance(
-            body.get("tool_choice"), str
-        ):
-            ledger.use(request, "gradient.control.tool-choice-bare-name")
         if not turn.stream:
             if reply.fault == "malformed_json":
                 ledger.use(request, "gradient.fault.malformed-json")

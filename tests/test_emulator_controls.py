@@ -575,3 +575,62 @@ def test_every_answer_names_ledger_entries_that_exist(controls_app):
     used = controls_app[0].state.ledger_used
     assert used and used <= set(ledger.entries())
     assert json.dumps(sorted(used))
+
+
+# --- Never a 5xx for a malformed request ---------------------------------------------
+
+MALFORMED = [
+    b"not json",
+    b"[]",
+    b'{"model": "llama3.3-70b-instruct", "messages": "hello"}',
+    b'{"model": "llama3.3-70b-instruct", "messages": [1, 2]}',
+    b'{"model": "llama3.3-70b-instruct", "messages": [{"role": "user", "content": {"a": 1}}]}',
+    b'{"model": "llama3.3-70b-instruct", "messages": [{"role": "user", "content": "hi"}],'
+    b' "tools": [1]}',
+    b'{"model": "llama3.3-70b-instruct", "messages": [{"role": "user", "content": "hi"}],'
+    b' "tool_choice": {"function": 3}, "tools": [{"function": {}}]}',
+    b'{"model": 7, "messages": [{"role": "user", "content": "hi"}]}',
+    b'{"model": "llama3.3-70b-instruct", "messages": [{"role": "user"}], "stop": [1]}',
+]
+OCI_MALFORMED = [
+    {"chatRequest": "text"},
+    {"chatRequest": {"apiFormat": "GENERIC", "messages": [{"role": "USER", "content": 5}]}},
+    {"chatRequest": {"apiFormat": "GENERIC", "messages": [{"role": "USER"}], "tools": [1]}},
+    {"chatRequest": {"apiFormat": "COHERE", "message": "hi", "tools": [{"x": 1}]}},
+    {"chatRequest": {"apiFormat": "COHERE", "message": "hi", "toolResults": [3]}},
+    {"chatRequest": {"apiFormat": "GENERIC", "messages": [], "toolChoice": []}},
+]
+
+
+def test_malformed_gradient_bodies_are_400s_never_5xx(controls_app):
+    import httpx
+
+    from notebook_replay.providers import GRADIENT_PLACEHOLDER_KEY
+
+    application, address = controls_app
+    problems = len(application.state.problems)
+    for body in MALFORMED:
+        answer = httpx.post(
+            f"http://{address}/v1/chat/completions",
+            content=body,
+            headers={"authorization": f"Bearer {GRADIENT_PLACEHOLDER_KEY}"},
+        )
+        assert answer.status_code == 400, (body, answer.text)
+        assert answer.json()["error"]["message"], body
+    assert len(application.state.problems) == problems  # not reply-script problems
+
+
+def test_malformed_oci_bodies_are_message_only_400s_never_5xx(oci_emu):
+    import oci
+
+    for details in OCI_MALFORMED:
+        body = {
+            "compartmentId": os.environ["OCI_COMPARTMENT_ID"],
+            "servingMode": {"servingType": "ON_DEMAND", "modelId": "meta.llama-3.3-70b-instruct"},
+            **details,
+        }
+        if body["chatRequest"] != "text" and body["chatRequest"].get("apiFormat") == "COHERE":
+            body["servingMode"]["modelId"] = "cohere.command-a-03-2025"
+        with pytest.raises(oci.exceptions.ServiceError) as raised:
+            oci_client().chat(body)
+        assert (raised.value.status, raised.value.code) == (400, None), details

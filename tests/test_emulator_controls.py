@@ -634,3 +634,27 @@ def test_malformed_oci_bodies_are_message_only_400s_never_5xx(oci_emu):
         with pytest.raises(oci.exceptions.ServiceError) as raised:
             oci_client().chat(body)
         assert (raised.value.status, raised.value.code) == (400, None), details
+
+
+def test_capabilities_in_the_catalog_drive_tools_and_json_schema(oci_emu, controls_app):
+    import oci
+    import openai
+
+    assert catalog.gradient()["deepseek-r1-distill-llama-70b"].refuses("tools")
+    no_tools = chat_openai(controls_app[1], model="deepseek-r1-distill-llama-70b")
+    with pytest.raises(openai.BadRequestError, match="Tools are not supported"):
+        no_tools.bind_tools([get_weather]).invoke("Just chat")
+    with pytest.raises(oci.exceptions.ServiceError) as raised:
+        oci_raw_chat(
+            {
+                "apiFormat": "COHERE",
+                "message": "Just chat",
+                "responseFormat": {
+                    "type": "JSON_SCHEMA",
+                    "jsonSchema": {"name": "x", "schema": {}},
+                },
+            },
+            model="cohere.command-a-03-2025",
+        )
+    assert (raised.value.status, raised.value.code) == (400, None)
+    assert raised.value.message == "Please pass in correct format of request."

@@ -658,3 +658,25 @@ def test_capabilities_in_the_catalog_drive_tools_and_json_schema(oci_emu, contro
         )
     assert (raised.value.status, raised.value.code) == (400, None)
     assert raised.value.message == "Please pass in correct format of request."
+
+
+def test_cohere_v2_answers_langchain_oci_vision_and_reasoning_models(oci_emu):
+    vision = langchain_oci("cohere.command-a-vision")  # langchain-oci sends COHEREV2
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
+    question = HumanMessage([{"type": "text", "text": "capital of Portugal"}, image])
+    assert vision.invoke([question]).content == TWO_SENTENCES
+    chunks = [c.content for c in vision.stream([question])]
+    _check_token_sized(chunks)
+    reasoning = oci_raw_chat(
+        {
+            "apiFormat": "COHEREV2",
+            "messages": [
+                {"role": "USER", "content": [{"type": "TEXT", "text": "How many r in strawberry"}]}
+            ],
+            "stopSequences": ["ee"],
+        },
+        model="cohere.command-a-reasoning",
+    ).data.chat_response
+    blocks = {b.type: b for b in reasoning.message.content}
+    assert blocks["THINKING"].thinking == SCRIPT[2].reasoning
+    assert (blocks["TEXT"].text, reasoning.finish_reason) == ("Thr", "STOP_SEQUENCE")

@@ -680,3 +680,47 @@ def test_cohere_v2_answers_langchain_oci_vision_and_reasoning_models(oci_emu):
     blocks = {b.type: b for b in reasoning.message.content}
     assert blocks["THINKING"].thinking == SCRIPT[2].reasoning
     assert (blocks["TEXT"].text, reasoning.finish_reason) == ("Thr", "STOP_SEQUENCE")
+
+
+def test_every_active_catalog_model_answers_and_every_retired_one_is_refused(controls_app):
+    """Straight to the emulator over loopback (no cassette): one request per model."""
+    import oci
+    import openai
+
+    from notebook_replay.providers import OCI, OCI_PLACEHOLDER_COMPARTMENT
+
+    OCI.prepare_offline()  # the throwaway key the emulator knows
+    direct = oci.generative_ai_inference.GenerativeAiInferenceClient(
+        oci.config.from_file(os.environ["OCI_CONFIG_FILE"]),
+        service_endpoint=f"http://{controls_app[1]}",
+        retry_strategy=oci.retry.NoneRetryStrategy(),
+    )
+
+    def oci_raw_chat(chat_request, model):
+        return direct.chat(
+            {
+                "compartmentId": OCI_PLACEHOLDER_COMPARTMENT,
+                "servingMode": {"servingType": "ON_DEMAND", "modelId": model},
+                "chatRequest": chat_request,
+            }
+        )
+
+    client = openai_client(controls_app[1])
+    for model in catalog.gradient().values():
+        ask = dict(model=model.id, messages=[{"role": "user", "content": "capital of Portugal"}])
+        if model.retired:
+            with pytest.raises(openai.NotFoundError):
+                client.chat.completions.create(**ask)
+        else:
+            assert client.chat.completions.create(**ask).choices[0].message.content
+    for model in catalog.oci().values():
+        cohere = model.api_format in ("COHERE", "COHEREV2")
+        chat_request = (
+            {"apiFormat": "COHERE", "message": "capital of Portugal"} if cohere else generic()
+        )
+        if model.retired:
+            with pytest.raises(oci.exceptions.ServiceError) as raised:
+                oci_raw_chat(chat_request, model=model.id)
+            assert raised.value.status == 400 and "retired" in raised.value.message
+        else:
+            assert oci_raw_chat(chat_request, model=model.id).status == 200, model.id

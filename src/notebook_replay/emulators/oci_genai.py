@@ -129,8 +129,9 @@ def _model(request: Request, body: dict) -> tuple[str, catalog.Model | None]:
         instead = f" Use {model.replacement} instead." if model.replacement else ""
         raise Refused(
             400,
-            f"The model {model_id} was retired from on-demand serving on {model.retired_on} "
-            f"and no longer answers.{instead}",
+            f"The model {model_id} was retired from on-demand serving"
+            + (f" on {model.retired_on}" if model.retired_on else "")
+            + f" and no longer answers.{instead}",
             "oci.error.retired-model",
         )
     return model_id, model

@@ -249,9 +249,13 @@ def turn_of(body: dict, model: catalog.Model) -> Turn:
     stop = (stop,) if isinstance(stop, str) else tuple(s for s in stop or () if s)
     functions = [t.get("function") or {} for t in body.get("tools") or []]
     max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
+    system = " ".join(
+        _text(m.get("content")) for m in messages if m["role"] in ("system", "developer")
+    )
     return Turn(
         model=model.id,
         prompt=prompt,
+        system=system,
         tool_result=_text(last.get("content")) if last["role"] == "tool" else None,
         tools=[f.get("name") for f in functions],
         tool_schemas={f.get("name"): f.get("parameters") or {} for f in functions},

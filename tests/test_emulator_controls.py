@@ -36,6 +36,7 @@ SCRIPT = [
         ),
     ),
     E(prompt="Reply in JSON please", reply="This is not JSON at all."),
+    E(prompt="Book Ana", structured={"guest": "Ana", "nights": 2, "kind": "double"}),
     E(tool_result="17", reply="It is 17 °C in Porto."),
 ]
 
@@ -734,3 +735,19 @@ def test_a_system_message_can_change_the_answer(gradient_emu, oci_emu):
     for model in (gradient(), langchain_oci(), langchain_oci("cohere.command-a-03-2025")):
         assert model.invoke(pirate).content == "Arr, Lisbon be the capital."
         assert model.invoke(pirate[1:]).content == TWO_SENTENCES
+
+
+def test_structured_output_as_json_schema_and_as_a_forced_tool(gradient_emu, oci_emu, controls_app):
+    expected = Booking(guest="Ana", nights=2, kind="double")
+    models = [
+        chat_openai(controls_app[1], model="openai-gpt-4o").with_structured_output(
+            Booking, method="json_schema"
+        ),
+        gradient().with_structured_output(Booking),  # a forced tool call
+        langchain_oci().with_structured_output(Booking, method="json_schema"),
+        langchain_oci("cohere.command-a-03-2025").with_structured_output(
+            Booking, method="json_schema"
+        ),
+    ]
+    for model in models:
+        assert model.invoke("Book Ana for two nights") == expected

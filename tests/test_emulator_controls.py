@@ -751,3 +751,23 @@ def test_structured_output_as_json_schema_and_as_a_forced_tool(gradient_emu, oci
     ]
     for model in models:
         assert model.invoke("Book Ana for two nights") == expected
+
+
+def test_an_answer_marks_only_the_behaviours_it_relied_on():
+    """A plain answer is not listed as relying on error bodies or ignored fields."""
+    application = server.app(SCRIPT)
+    with server.serving(application) as address:
+        openai_client(address).chat.completions.create(
+            model="llama3.3-70b-instruct",
+            messages=[{"role": "user", "content": "capital of Portugal"}],
+        )
+        used = set(application.state.ledger_used)
+        assert "gradient.response.completion" in used
+        assert not {i for i in used if ".error." in i or ".fault." in i or "ignored" in i}
+        with pytest.raises(Exception):
+            openai_client(address).chat.completions.create(
+                model="llama3.3-70b-instruct", messages=[], extra_body={"stop_sequences": ["x"]}
+            )
+        assert {"gradient.error.envelope", "gradient.validate.messages-empty"} <= set(
+            application.state.ledger_used
+        )

@@ -764,7 +764,9 @@ def test_an_answer_marks_only_the_behaviours_it_relied_on():
         used = set(application.state.ledger_used)
         assert "gradient.response.completion" in used
         assert not {i for i in used if ".error." in i or ".fault." in i or "ignored" in i}
-        with pytest.raises(Exception):
+        import openai
+
+        with pytest.raises(openai.BadRequestError):
             openai_client(address).chat.completions.create(
                 model="llama3.3-70b-instruct", messages=[], extra_body={"stop_sequences": ["x"]}
             )

@@ -773,3 +773,24 @@ def test_an_answer_marks_only_the_behaviours_it_relied_on():
         assert {"gradient.error.envelope", "gradient.validate.messages-empty"} <= set(
             application.state.ledger_used
         )
+
+
+def test_an_emulator_defect_is_a_json_500_and_a_problem_never_a_traceback(monkeypatch):
+    import openai
+
+    from notebook_replay.emulators import controls
+
+    def broken(turn, said):
+        raise RuntimeError("a defect in the emulator")
+
+    monkeypatch.setattr(controls, "shape", broken)
+    application = server.app(SCRIPT)
+    with server.serving(application) as address:
+        with pytest.raises(openai.InternalServerError) as raised:
+            openai_client(address).chat.completions.create(
+                model="llama3.3-70b-instruct",
+                messages=[{"role": "user", "content": "capital of Portugal"}],
+            )
+    assert "Traceback" not in raised.value.response.text
+    assert raised.value.response.json() == {"message": "emulator error: RuntimeError"}
+    assert [p["kind"] for p in application.state.problems] == ["emulator_error"]

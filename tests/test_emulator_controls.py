@@ -13,6 +13,7 @@ from conftest import OCI_ENDPOINT, gradient, in_mode, oci_chat
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 from pydantic import BaseModel, Field
+from test_emulator_fidelity import check_cassette_deserializes
 
 from notebook_replay.emulators import catalog, replies, server, tokens
 
@@ -64,16 +65,20 @@ def controls_app():
 
 @pytest.fixture
 def gradient_emu(monkeypatch, controls_app):
+    """Recording ChatGradient's exchanges; afterwards every recorded response must
+    deserialize with the SDKs' own models and SSE readers."""
     application, address = controls_app
     in_mode(monkeypatch, "record", "gradient", address)
-    return application
+    yield application
+    check_cassette_deserializes("gradient")
 
 
 @pytest.fixture
 def oci_emu(monkeypatch, controls_app):
     application, address = controls_app
     in_mode(monkeypatch, "record", "oci_generative_ai", address)
-    return application
+    yield application
+    check_cassette_deserializes("oci_generative_ai")
 
 
 def openai_client(address):

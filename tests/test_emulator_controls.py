@@ -206,7 +206,20 @@ def test_oci_openai_models_take_max_completion_tokens_and_refuse_max_tokens(oci_
     assert cut.content == first_tokens(6)  # langchain-oci sent maxCompletionTokens
     with pytest.raises(oci.exceptions.ServiceError) as raised:
         oci_raw_chat(generic(maxTokens=6), model=gpt)
-    assert raised.value.status == 400 and "maxCompletionTokens" in raised.value.message
+    assert (raised.value.status, raised.value.code) == (400, "400")
+    inner = json.loads(raised.value.message)["error"]  # OpenAI's error, wrapped by OCI
+    assert (inner["param"], inner["code"]) == ("maxTokens", "unsupported_parameter")
+
+
+def test_langchain_oci_drops_a_sampling_parameter_gpt5_rejects_and_retries(oci_emu):
+    gpt5 = langchain_oci("openai.gpt-5", model_kwargs={"temperature": 0.5})
+    with pytest.warns(UserWarning, match="OCI rejected parameter 'temperature'"):
+        assert gpt5.invoke("capital of Portugal").content == TWO_SENTENCES
+    import yaml
+    from conftest import cassette_path
+
+    recorded = yaml.safe_load(cassette_path("oci_generative_ai").read_text())["interactions"]
+    assert [i["response"]["status"]["code"] for i in recorded] == [400, 200]
 
 
 # --- n / numGenerations, temperature -------------------------------------------------

@@ -236,6 +236,14 @@ def validate(request: Request, body) -> tuple[str, catalog.Model | None, dict]:
             f"The model {model_id} does not support a JSON_SCHEMA response format.",
             "oci.validate.json-schema",
         )
+    if model is not None and model.vendor == "google":
+        bound = _exclusive_bound(chat_request.get("tools") or [])
+        if bound:
+            raise Refused(
+                400,
+                f'Invalid JSON payload received. Unknown name "{bound}" in a tool\'s parameters.',
+                "oci.validate.gemini-exclusive-bounds",
+            )
     if chat_request.get("tools") and model is not None and model.refuses("tools"):
         raise Refused(400, f"The model {model_id} does not support tools.", "oci.validate.tools")
     effort = chat_request.get("reasoningEffort")
@@ -248,6 +256,23 @@ def validate(request: Request, body) -> tuple[str, catalog.Model | None, dict]:
     if effort is not None and model is not None and not model.can("reasoning"):
         ledger.use(request, "oci.control.reasoning-effort-ignored")
     return model_id, model, chat_request
+
+
+def _exclusive_bound(value) -> str | None:
+    """The first exclusiveMinimum / exclusiveMaximum key anywhere in tool definitions."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key in ("exclusiveMinimum", "exclusiveMaximum"):
+                return key
+            found = _exclusive_bound(inner)
+            if found:
+                return found
+    if isinstance(value, list):
+        for inner in value:
+            found = _exclusive_bound(inner)
+            if found:
+                return found
+    return None
 
 
 def _validate_cohere(chat_request: dict) -> None:

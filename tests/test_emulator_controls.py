@@ -458,21 +458,6 @@ def test_gradient_wrong_typed_field_and_vision_model_image(controls_app):
             {
                 "apiFormat": "GENERIC",
                 "messages": [
-                    {"role": "USER", "content": [{"type": "TEXT", "text": "hi"}]},
-                    {
-                        "role": "TOOL",
-                        "toolCallId": "x",
-                        "content": [{"type": "TEXT", "text": "17"}],
-                    },
-                ],
-            },
-            None,
-            "TOOL message",
-        ),
-        (
-            {
-                "apiFormat": "GENERIC",
-                "messages": [
                     {
                         "role": "USER",
                         "content": [
@@ -495,7 +480,6 @@ def test_gradient_wrong_typed_field_and_vision_model_image(controls_app):
         "empty",
         "wrong-type",
         "unknown-role",
-        "orphan-tool",
         "image-to-text-model",
         "cohere-empty",
         "unknown-response-format",
@@ -848,3 +832,21 @@ def gemini_request_body() -> str:
 
     recorded = yaml.safe_load(cassette_path("oci_generative_ai").read_text())["interactions"]
     return recorded[-1]["request"]["body"]
+
+
+def test_oci_tool_message_without_its_call_is_the_400_the_service_gives(oci_emu):
+    import oci
+
+    orphan = {
+        "apiFormat": "GENERIC",
+        "messages": [
+            {"role": "USER", "content": [{"type": "TEXT", "text": "hi"}]},
+            {"role": "TOOL", "toolCallId": "call_x", "content": [{"type": "TEXT", "text": "17"}]},
+        ],
+    }
+    with pytest.raises(oci.exceptions.ServiceError) as raised:
+        oci_raw_chat(orphan)
+    assert (raised.value.status, raised.value.code) == (400, "400")
+    assert raised.value.message == (
+        "Invalid parameter: 'toolCallId' of 'call_x' not found in 'toolCalls' of previous message."
+    )

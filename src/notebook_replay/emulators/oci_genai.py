@@ -312,18 +312,19 @@ def _validate_generic(chat_request: dict, model: catalog.Model | None) -> None:
     messages = chat_request.get("messages")
     if not messages:
         raise Refused(400, "messages must not be empty.", "oci.validate.messages-empty")
-    called = False
-    for i, message in enumerate(messages):
+    calls: set = set()  # ids of the tool calls of the latest ASSISTANT message
+    for message in messages:
         if not isinstance(message, dict) or message.get("role") not in GENERIC_ROLES:
             raise Refused(400, MALFORMED, "oci.error.malformed")
-        if message["role"] == "ASSISTANT" and message.get("toolCalls"):
-            called = True
-        if message["role"] == "TOOL" and not called:
+        if message["role"] == "ASSISTANT":
+            calls = {c.get("id") for c in message.get("toolCalls") or [] if isinstance(c, dict)}
+        if message["role"] == "TOOL" and message.get("toolCallId") not in calls:
             raise Refused(
                 400,
-                f"messages[{i}]: a TOOL message must answer a tool call of a preceding "
-                "ASSISTANT message.",
+                f"Invalid parameter: 'toolCallId' of '{message.get('toolCallId')}' not found "
+                "in 'toolCalls' of previous message.",
                 "oci.validate.orphan-tool",
+                service_code="400",
             )
         content = message.get("content")
         images = isinstance(content, list) and any(
@@ -660,7 +661,8 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
             return json_response(refused.body(), 400)
         except Refused as refused:
             ledger.use(request, refused.ledger_id)
-            return error(refused.status, refused.message, _CODES.get(refused.status))
+            code = refused.service_code or _CODES.get(refused.status)
+            return error(refused.status, refused.message, code)
         except ScriptProblem as problem:
             ledger.use(request, "oci.script.problem")
             model_id = turn.model if turn else ""

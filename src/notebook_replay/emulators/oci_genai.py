@@ -470,8 +470,11 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
                 body = json.loads(raw)
             except ValueError:
                 raise Refused(400, MALFORMED, "oci.error.malformed") from None
-            model_id, model, chat_request = validate(request, body)
-            turn = turn_of(chat_request, model_id, model)
+            try:
+                model_id, model, chat_request = validate(request, body)
+                turn = turn_of(chat_request, model_id, model)
+            except (AttributeError, KeyError, TypeError, ValueError):
+                raise Refused(400, MALFORMED, "oci.error.malformed") from None
             reply = controls.shape(turn, answer(script, turn))
         except Refused as refused:
             ledger.use(request, refused.ledger_id)

@@ -634,3 +634,49 @@ def test_malformed_oci_bodies_are_message_only_400s_never_5xx(oci_emu):
         with pytest.raises(oci.exceptions.ServiceError) as raised:
             oci_client().chat(body)
         assert (raised.value.status, raised.value.code) == (400, None), details
+
+
+def test_capabilities_in_the_catalog_drive_tools_and_json_schema(oci_emu, controls_app):
+    import oci
+    import openai
+
+    assert catalog.gradient()["deepseek-r1-distill-llama-70b"].refuses("tools")
+    no_tools = chat_openai(controls_app[1], model="deepseek-r1-distill-llama-70b")
+    with pytest.raises(openai.BadRequestError, match="Tools are not supported"):
+        no_tools.bind_tools([get_weather]).invoke("Just chat")
+    with pytest.raises(oci.exceptions.ServiceError) as raised:
+        oci_raw_chat(
+            {
+                "apiFormat": "COHERE",
+                "message": "Just chat",
+                "responseFormat": {
+                    "type": "JSON_SCHEMA",
+                    "jsonSchema": {"name": "x", "schema": {}},
+                },
+            },
+            model="cohere.command-a-03-2025",
+        )
+    assert (raised.value.status, raised.value.code) == (400, None)
+    assert raised.value.message == "Please pass in correct format of request."
+
+
+def test_cohere_v2_answers_langchain_oci_vision_and_reasoning_models(oci_emu):
+    vision = langchain_oci("cohere.command-a-vision")  # langchain-oci sends COHEREV2
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
+    question = HumanMessage([{"type": "text", "text": "capital of Portugal"}, image])
+    assert vision.invoke([question]).content == TWO_SENTENCES
+    chunks = [c.content for c in vision.stream([question])]
+    _check_token_sized(chunks)
+    reasoning = oci_raw_chat(
+        {
+            "apiFormat": "COHEREV2",
+            "messages": [
+                {"role": "USER", "content": [{"type": "TEXT", "text": "How many r in strawberry"}]}
+            ],
+            "stopSequences": ["ee"],
+        },
+        model="cohere.command-a-reasoning",
+    ).data.chat_response
+    blocks = {b.type: b for b in reasoning.message.content}
+    assert blocks["THINKING"].thinking == SCRIPT[2].reasoning
+    assert (blocks["TEXT"].text, reasoning.finish_reason) == ("Thr", "STOP_SEQUENCE")

@@ -214,6 +214,19 @@ def validate(request: Request, body: dict) -> catalog.Model:
             "gradient.control.response-format",
             "response_format.type",
         )
+    if response_format == "json_schema" and model.refuses("json_schema"):
+        raise Refused(
+            400,
+            f"response_format json_schema is not supported with {model.id}.",
+            "gradient.validate.json-schema",
+            "response_format",
+        )
+    if body.get("tools") and model.refuses("tools"):
+        raise Refused(
+            400, f"Tools are not supported with {model.id}.", "gradient.validate.tools", "tools"
+        )
+    if effort is not None and not model.can("reasoning"):
+        ledger.use(request, "gradient.control.reasoning-effort-ignored")
     if body.get("stream_options") and not body.get("stream"):
         raise Refused(
             400,

@@ -87,3 +87,15 @@ def test_stored_outputs_merge_consecutive_streams_and_hide_run_ids():
     assert [o["output_type"] for o in stored] == ["stream", "stream", "execute_result"]
     assert stored[0]["text"] == "one|two|\n"
     assert "lc_run--<run-id>-0" in json.dumps(stored[2])
+
+
+def test_make_page_refuses_an_existing_page_a_bad_name_or_an_unknown_service():
+    before = sorted(p.name for p in pages.NOTEBOOKS.iterdir())
+    for name, service, problem in [
+        ("gradient", "gradient", "already exists: nothing written"),
+        ("Bad-Name", "gradient", "lower case letters"),
+        ("fresh", "bedrock", "use one of gradient, oci"),
+    ]:
+        with pytest.raises(SystemExit, match=problem):
+            new_page.scaffold(name, service)
+    assert sorted(p.name for p in pages.NOTEBOOKS.iterdir()) == before

@@ -1,5 +1,6 @@
-"""A page's model-features table may only claim what the page shows: every ✅ (and every
-❌ that has a link) points at a section whose code cells ran and produced output."""
+"""A page's model-features table (and its model-families matrix) may only claim what the page
+shows: every ✅ (and every ❌ that has a link) points at a section whose code cells ran and
+produced output."""
 
 from __future__ import annotations
 
@@ -23,10 +24,12 @@ def anchor(heading: str) -> str:
     return re.sub(r"\s+", "-", heading.strip().lstrip("#").strip()).lower()
 
 
+TABLES = ("Model features", 'id="model-features"', "Model families", 'id="model-families"')
+
+
 def is_features_table(cell) -> bool:
-    return cell.cell_type == "markdown" and (
-        "Model features" in cell.source or 'id="model-features"' in cell.source
-    )
+    """The model features table, and a page's per-family matrix where it has one."""
+    return cell.cell_type == "markdown" and any(title in cell.source for title in TABLES)
 
 
 def sections(notebook) -> dict[str, list]:
@@ -94,3 +97,15 @@ def test_the_table_checker_catches_an_unbacked_claim():
     feature, mark, target = feature_rows(notebook)[0]
     assert (feature, mark, target) == ("Tool calling", "✅", "tools")
     assert not [c for c in sections(notebook)[target] if c.cell_type == "code" and c.outputs]
+
+
+def test_the_family_matrix_is_checked_like_the_features_table():
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell(
+                "### Model families\n| Family | Tools |\n|---|---|\n| Llama 4 | [✅](#nowhere) |"
+            ),
+        ]
+    )
+    assert feature_rows(notebook) == [("Llama 4", "✅", "nowhere")]
+    assert "nowhere" not in sections(notebook)

@@ -9,6 +9,13 @@ VENV       := .venv
 BIN        := $(VENV)/bin
 SYNCED     := $(VENV)/.synced
 PAGE       ?=
+LAB_PORT   ?= 8888
+LAB_OPEN   ?= True
+# `make lab` replays by default, as the pages do; NOTEBOOK_MODE=live make lab calls the services.
+NOTEBOOK_MODE ?= replay
+
+# A bare `make` lists the targets; it never starts a server or a long run by surprise.
+.DEFAULT_GOAL := help
 
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS    := never
@@ -19,10 +26,24 @@ export UV_COMPILE_BYTECODE    := 1
 # MkDocs and Material print end-of-life banners on every build; we know, and pin both.
 export NO_MKDOCS_2_WARNING    := 1
 
-.PHONY: docs test bench lint secrets env lock record record-emulated outputs clean
+.PHONY: help docs lab test bench lint secrets env lock record record-emulated outputs clean
+
+help: ## List the targets (what a bare `make` does)
+	@echo "Targets (make <target>):"
+	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
 
 docs: $(SYNCED) ## Build the site from the notebooks and serve it on http://127.0.0.1:8000
 	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
+
+lab: $(SYNCED) ## Open the notebooks in JupyterLab on 127.0.0.1 (replay mode; LAB_PORT=8888, NOTEBOOK_MODE=live)
+	@token="$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(16))')"; \
+	echo "JupyterLab, $(NOTEBOOK_MODE) mode, notebooks/: http://127.0.0.1:$(LAB_PORT)/lab?token=$$token"; \
+	echo "(Ctrl-C stops it)"; \
+	NOTEBOOK_MODE=$(NOTEBOOK_MODE) exec $(BIN)/jupyter lab --ServerApp.root_dir=notebooks \
+	  --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) --ServerApp.port_retries=0 \
+	  --IdentityProvider.token="$$token" --ServerApp.open_browser=$(LAB_OPEN) \
+	  --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+	  --LabApp.extension_manager=readonly $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 test: $(SYNCED) lint secrets ## The whole suite, offline: helper tests and every notebook under strict nbval
 	tools/offline $(BIN)/python -m pytest
@@ -30,14 +51,14 @@ test: $(SYNCED) lint secrets ## The whole suite, offline: helper tests and every
 bench: $(SYNCED) ## Benchmarks as ratios (suite vs its floor, page weight): prints a table, writes bench/results.json
 	$(BIN)/python bench/run.py
 
-lint: $(SYNCED)
+lint: $(SYNCED) ## ruff check and ruff format --check (notebooks included)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-secrets: $(SYNCED)
+secrets: $(SYNCED) ## Scan cassettes/ and notebooks/ for anything that looks like a secret
 	$(BIN)/python -m notebook_replay.recording.secret_scan cassettes notebooks
 
-env: $(SYNCED)
+env: $(SYNCED) ## Create .venv from uv.lock (bootstrapping uv into .tools/)
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -60,5 +81,5 @@ record: $(SYNCED) ## Re-record cassettes against the real services (needs creden
 outputs: $(SYNCED) ## Refresh the stored outputs from the cassettes as they are (after editing a page or a translation)
 	$(BIN)/python -m notebook_replay.recording.record_pages --outputs-only $(PAGE)
 
-clean:
+clean: ## Remove .venv, .tools and the built site
 	rm -rf $(VENV) $(TOOLS) site

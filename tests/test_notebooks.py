@@ -5,6 +5,7 @@ from __future__ import annotations
 import configparser
 import json
 import re
+import sys
 from pathlib import Path
 
 import nbformat
@@ -12,7 +13,8 @@ import pytest
 
 from notebook_replay.recording import run_notebook
 
-NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 ORIGINALS = [p for p in NOTEBOOKS if p.name.count(".") == 1]
 LANGUAGES = ("zh",)  # each page has a translated twin: notebooks/<page>.<lang>.ipynb
 SANITIZE = Path(__file__).with_name("sanitize.cfg")
@@ -93,7 +95,7 @@ def test_page_metadata_is_clean(path):
     for cell in notebook.cells:
         assert re.fullmatch(r"[a-z0-9-]+", cell.id), f"unstable-looking cell id {cell.id}"
         assert "execution" not in cell.metadata, "execution timestamps are stored"
-        if cell.cell_type == "code" and cell.source.lstrip().startswith(("%pip", "!pip")):
+        if cell.cell_type == "code" and re.search(r"^\s*[%!]pip\s+install", cell.source, re.M):
             assert "nbval-skip" in cell.metadata.get("tags", []), "an install cell would run"
 
 
@@ -142,9 +144,42 @@ def test_the_translation_check_catches_a_changed_code_cell(tmp_path):
     assert "differs" in first_difference(structure(original), structure(twin))
 
 
+def machine_paths(notebook) -> list[str]:
+    """Outputs that name this machine: a kernel's temporary cell file, the repository's
+    or the environment's location."""
+    markers = re.compile(
+        "|".join(
+            re.escape(m)
+            for m in ("/tmp/", "ipykernel_", "site-packages", str(REPO), sys.prefix, "/home/")
+        )
+    )
+    return [
+        f"{cell.id}: {match.group(0)}"
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        for match in [
+            markers.search(json.dumps({k: v for k, v in output.items() if k != "traceback"}))
+        ]
+        if match
+    ]
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_three_consecutive_replays_give_identical_outputs(path):
-    runs = [sanitized_outputs(run_notebook.execute(path, "replay")) for _ in range(3)]
+def test_three_consecutive_replays_give_identical_outputs_without_machine_paths(path):
+    executed = [run_notebook.execute(path, "replay") for _ in range(3)]
+    assert not machine_paths(executed[0]), machine_paths(executed[0])
+    runs = [sanitized_outputs(notebook) for notebook in executed]
     assert runs[0] == runs[1] == runs[2]
     stored = sanitized_outputs(nbformat.read(path, as_version=4))
     assert runs[0] == stored, "the stored outputs are not what a replay produces"
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="outputs stored before start() shortened warning paths; gone once the page "
+    "branches re-run `make outputs` after merging lab (see /work/notes/lab-to-pages.md)",
+)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_stored_outputs_name_no_machine_paths(path):
+    notebook = nbformat.read(path, as_version=4)
+    assert not machine_paths(notebook), machine_paths(notebook)

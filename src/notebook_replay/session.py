@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from . import network_guard, provenance
+from . import network_guard, provenance, warning_paths
 from .cassette import open_cassette
 from .errors import CassetteMissingError, UnknownModeError
 from .providers import Provider, provider_for
@@ -46,6 +46,7 @@ def start(page: str, *, cassettes: str | os.PathLike | None = None) -> None:
     with your credentials; record calls it (or the local emulator) and writes the cassette.
     """
     stop()
+    warning_paths.install()  # stored outputs name no temp folder or install prefix
     mode = current_mode()
     provider = provider_for(page)
     path = cassette_dir(cassettes) / f"{page}.yaml"

@@ -180,6 +180,18 @@ def validate(request: Request, body) -> tuple[str, catalog.Model | None, dict]:
             "Expected one of TEXT, JSON_OBJECT, JSON_SCHEMA.",
             "oci.validate.response-format",
         )
+    if api_format == "COHERE" and kind == "JSON_SCHEMA":
+        # CohereChatRequest's response format has no JSON_SCHEMA type (a schema rides on
+        # JSON_OBJECT): the request cannot be read.
+        raise Refused(400, MALFORMED, "oci.validate.cohere-json-schema")
+    if kind == "JSON_SCHEMA" and model is not None and model.refuses("json_schema"):
+        raise Refused(
+            400,
+            f"The model {model_id} does not support a JSON_SCHEMA response format.",
+            "oci.validate.json-schema",
+        )
+    if chat_request.get("tools") and model is not None and model.refuses("tools"):
+        raise Refused(400, f"The model {model_id} does not support tools.", "oci.validate.tools")
     effort = chat_request.get("reasoningEffort")
     if effort is not None and str(effort).upper() not in EFFORTS:
         raise Refused(
@@ -187,6 +199,8 @@ def validate(request: Request, body) -> tuple[str, catalog.Model | None, dict]:
             f"Invalid reasoningEffort '{effort}'. Expected one of {', '.join(EFFORTS)}.",
             "oci.control.reasoning",
         )
+    if effort is not None and model is not None and not model.can("reasoning"):
+        ledger.use(request, "oci.control.reasoning-effort-ignored")
     return model_id, model, chat_request
 
 
@@ -238,7 +252,8 @@ def turn_of(chat_request: dict, model_id: str, model: catalog.Model | None) -> T
         stream=bool(chat_request.get("isStream")),
         include_usage=bool(stream_options.get("isIncludeUsage")),
         wants_json=kind in ("JSON_OBJECT", "JSON_SCHEMA"),
-        json_schema=(response_format.get("jsonSchema") or {}).get("schema"),
+        json_schema=(response_format.get("jsonSchema") or {}).get("schema")
+        or response_format.get("schema"),
         prompt_text=json.dumps(chat_request),
         max_tokens=max_tokens,
     )
@@ -470,8 +485,11 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
                 body = json.loads(raw)
             except ValueError:
                 raise Refused(400, MALFORMED, "oci.error.malformed") from None
-            model_id, model, chat_request = validate(request, body)
-            turn = turn_of(chat_request, model_id, model)
+            try:
+                model_id, model, chat_request = validate(request, body)
+                turn = turn_of(chat_request, model_id, model)
+            except (AttributeError, KeyError, TypeError, ValueError):
+                raise Refused(400, MALFORMED, "oci.error.malformed") from None
             reply = controls.shape(turn, answer(script, turn))
         except Refused as refused:
             ledger.use(request, refused.ledger_id)

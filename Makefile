@@ -16,6 +16,11 @@ NOTEBOOK_MODE ?= replay
 
 # A bare `make` lists the targets; it never starts a server or a long run by surprise.
 .DEFAULT_GOAL := help
+# Spread the suite across cores (pytest-xdist, one module per worker). Plain pytest, or
+# `pytest -p no:xdist`, runs serially.
+PYTEST_PARALLEL ?= -n auto --dist loadscope
+# `make bench` writes here (ignored); commit figures on purpose: make bench BENCH_OUT=bench/results.json
+BENCH_OUT  ?= .artifacts/bench-results.json
 
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS    := never
@@ -26,7 +31,7 @@ export UV_COMPILE_BYTECODE    := 1
 # MkDocs and Material print end-of-life banners on every build; we know, and pin both.
 export NO_MKDOCS_2_WARNING    := 1
 
-.PHONY: help docs lab test bench lint secrets env lock record record-emulated outputs clean
+.PHONY: help docs lab test bench lint secrets env lock record record-emulated outputs page clean
 
 help: ## List the targets (what a bare `make` does)
 	@echo "Targets (make <target>):"
@@ -46,10 +51,10 @@ lab: $(SYNCED) ## Open the notebooks in JupyterLab on 127.0.0.1 (replay mode; LA
 	  --LabApp.extension_manager=readonly $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 test: $(SYNCED) lint secrets ## The whole suite, offline: helper tests and every notebook under strict nbval
-	tools/offline $(BIN)/python -m pytest
+	tools/offline $(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
-bench: $(SYNCED) ## Benchmarks as ratios (suite vs its floor, page weight): prints a table, writes bench/results.json
-	$(BIN)/python bench/run.py
+bench: $(SYNCED) ## Benchmarks as ratios (suite vs its floor, page weight): prints a table, writes $(BENCH_OUT)
+	$(BIN)/python bench/run.py --out $(BENCH_OUT)
 
 lint: $(SYNCED) ## ruff check and ruff format --check (notebooks included)
 	$(BIN)/ruff check .
@@ -80,6 +85,9 @@ record: $(SYNCED) ## Re-record cassettes against the real services (needs creden
 
 outputs: $(SYNCED) ## Refresh the stored outputs from the cassettes as they are (after editing a page or a translation)
 	$(BIN)/python -m notebook_replay.recording.record_pages --outputs-only $(PAGE)
+
+page: $(SYNCED) ## Scaffold a page: make page NAME=my_page SERVICE=gradient|oci (both twins, a reply script, the nav entry)
+	$(BIN)/python -m notebook_replay.recording.new_page "$(NAME)" "$(SERVICE)"
 
 clean: ## Remove .venv, .tools and the built site
 	rm -rf $(VENV) $(TOOLS) site

@@ -26,6 +26,7 @@ _VARIABLES = (
     "NOTEBOOK_CASSETTES",
     "NOTEBOOK_EMULATOR",
     "NOTEBOOK_EMULATOR_NAME",
+    "NOTEBOOK_RECORD_INTO",
     "DIGITALOCEAN_INFERENCE_KEY",
     "OCI_COMPARTMENT_ID",
     "OCI_CONFIG_FILE",
@@ -39,7 +40,10 @@ def clean_environment(monkeypatch, tmp_path):
     and leaves no cassette open and no network guard behind."""
     for name in _VARIABLES:
         monkeypatch.delenv(name, raising=False)
+    # Recording writes where replay reads: these tests drive record mode directly, not
+    # through the page recorder (whose staging and checks tests/test_recorder.py covers).
     monkeypatch.setenv("NOTEBOOK_CASSETTES", str(tmp_path / "cassettes"))
+    monkeypatch.setenv("NOTEBOOK_RECORD_INTO", str(tmp_path / "cassettes"))
     monkeypatch.chdir(tmp_path)
     yield
     notebook_replay.stop()

@@ -12,6 +12,7 @@ import nbformat
 import pytest
 
 from notebook_replay.recording import run_notebook
+from notebook_replay.recording.twins import first_difference, structure
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
@@ -97,29 +98,6 @@ def test_page_metadata_is_clean(path):
         assert "execution" not in cell.metadata, "execution timestamps are stored"
         if cell.cell_type == "code" and re.search(r"^\s*[%!]pip\s+install", cell.source, re.M):
             assert "nbval-skip" in cell.metadata.get("tags", []), "an install cell would run"
-
-
-def structure(path: Path) -> list:
-    """What a translation must keep of its original: every cell's id, type and tags, and
-    every code cell's source. Only markdown text may differ."""
-    return [
-        (
-            cell.id,
-            cell.cell_type,
-            cell.metadata.get("tags", []),
-            cell.source if cell.cell_type == "code" else None,
-        )
-        for cell in nbformat.read(path, as_version=4).cells
-    ]
-
-
-def first_difference(original: list, twin: list) -> str | None:
-    for i, (a, b) in enumerate(zip(original, twin, strict=False)):
-        if a != b:
-            return f"cell {i} ({a[0]}) differs: {a!r} != {b!r}"
-    if len(original) != len(twin):
-        return f"{len(original)} cells in the original, {len(twin)} in the translation"
-    return None
 
 
 @pytest.mark.parametrize("path", ORIGINALS, ids=lambda p: p.stem)

@@ -28,6 +28,7 @@ TENANCY = "ocid1.tenancy.oc1..aaaaaaaasentineltenancy" + "y" * 36
 USER = "ocid1.user.oc1..aaaaaaaasentineluser" + "z" * 40
 ENDPOINT = "ocid1.generativeaiendpoint.oc1.us-chicago-1.amaaaaaasentinelendpoint" + "w" * 30
 RESPONSE_SECRET = "SENTINEL-response-request-id-5f0c"
+QUERY_TOKEN = "SENTINELqueryTOKEN7f3a"  # looks like nothing: only its parameter name gives it away
 SENTINELS = [GRADIENT_KEY, COMPARTMENT, TENANCY, USER, ENDPOINT, RESPONSE_SECRET, "sentinel"]
 
 
@@ -51,8 +52,12 @@ def leaky_service() -> Starlette:
             },
         )
 
+    async def echo_query(request: Request) -> Response:
+        return Response(json.dumps({"url": str(request.url)}), media_type="application/json")
+
     return Starlette(
         routes=[
+            Route("/v1/models", echo_query, methods=["GET"]),
             Route("/v1/chat/completions", echo, methods=["POST"]),
             Route("/20231130/actions/chat", echo, methods=["POST"]),
         ]
@@ -160,6 +165,51 @@ def test_the_cassette_writer_refuses_to_write_a_secret(tmp_path):
             path, {"requests": [request], "responses": [response]}, ReadableYaml
         )
     assert not path.exists()
+
+
+def test_sentinels_in_a_url_query_never_reach_the_cassette(monkeypatch):
+    """Recorded live through the real requests/urllib3 stack to a local echo server: a
+    credential-named query parameter, the live key in another parameter, and a key-shaped
+    value in the path are scrubbed from the recorded URI (and from the echoed body)."""
+    import requests
+
+    monkeypatch.setenv("DIGITALOCEAN_INFERENCE_KEY", GRADIENT_KEY)
+    with server.serving(leaky_service()) as address, routed_to(address):
+        in_mode(monkeypatch, "record", "gradient")
+        for url in (
+            f"https://inference.do-ai.run/v1/models?access_token={QUERY_TOKEN}&limit=5",
+            f"https://inference.do-ai.run/v1/models?q={GRADIENT_KEY}",
+            f"https://inference.do-ai.run/v1/models?token=x&sig={QUERY_TOKEN}",
+        ):
+            assert requests.get(url, timeout=10).status_code == 200
+    written = cassette_path("gradient").read_text()
+    for sentinel in (QUERY_TOKEN, GRADIENT_KEY):
+        assert sentinel not in written, f"{sentinel} reached the cassette"
+    assert "uri: https://inference.do-ai.run/v1/models?access_token=<redacted>&limit=5" in written
+    assert secret_scan.scan([cassette_path("gradient")]) == []
+
+
+def test_userinfo_in_a_url_is_dropped():
+    from vcr.request import Request
+
+    request = Request("GET", f"https://bob:{QUERY_TOKEN}@h.example/p?x=1", "", {})
+    assert Scrubber().request(request).uri == "https://<redacted>@h.example/p?x=1"
+
+
+def test_secret_scan_and_the_writer_look_at_urls(tmp_path):
+    (tmp_path / "leak.yaml").write_text(
+        f"uri: https://h/p?api_key={QUERY_TOKEN}\nother: https://bob:{QUERY_TOKEN}@h/\n"
+    )
+    kinds = {line.split(": ")[1] for line in secret_scan.scan([tmp_path])}
+    assert kinds == {"secret in a URL query", "password in a URL"}
+    from vcr.request import Request
+
+    request = Request("GET", f"https://h/p?api_key={QUERY_TOKEN}", "", {})
+    response = {"status": {"code": 200, "message": "OK"}, "headers": {}, "body": {"string": ""}}
+    with pytest.raises(NotebookReplayError, match="secret in a URL query"):
+        CassetteFile().save_cassette(
+            tmp_path / "c.yaml", {"requests": [request], "responses": [response]}, ReadableYaml
+        )
 
 
 def test_secret_scan_flags_planted_secrets(tmp_path, capsys):

@@ -19,10 +19,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))
 import site_weight  # noqa: E402
 
+from notebook_replay import pages  # noqa: E402
+
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = REPO / ".artifacts" / "screenshots"
 LANGUAGES = {"en": "", "zh": "zh/"}
-NOTEBOOK_PAGES = ("notebooks/gradient/", "notebooks/oci_generative_ai/")
+NOTEBOOK_PAGES = tuple(f"notebooks/{page}/" for page in pages.pages())
 PAGES = ("", *NOTEBOOK_PAGES, "how-it-works/", "emulators/")
 PROVENANCE_TITLE = {"en": "Replayed answers", "zh": "回放的回答"}
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import functools
+import hashlib
 import json
 import os
+import stat
 import tempfile
 import threading
 from pathlib import Path
@@ -15,10 +19,16 @@ import vcr.stubs
 import vcr.stubs.aiohttp_stubs
 import vcr.stubs.httpx_stubs
 import yaml
-from vcr.persisters.filesystem import CassetteNotFoundError, FilesystemPersister
-from vcr.serializers import yamlserializer
+from vcr.persisters.filesystem import CassetteNotFoundError
+from vcr.request import Request
+from vcr.serializers import compat
 
-from .errors import CassetteCorruptError, NotebookReplayError, UnmatchedRequestError
+from .errors import (
+    CassetteCorruptError,
+    CassetteWriteError,
+    NotebookReplayError,
+    UnmatchedRequestError,
+)
 from .scrub import Scrubber, find_secrets
 
 # Every request must agree on all of these with a recorded one to be answered by it.
@@ -75,13 +85,20 @@ class CassetteFile:
         if not path.exists():
             raise CassetteNotFoundError()  # recording a new cassette: vcrpy starts it empty
         try:
-            if not path.read_text(encoding="utf-8").strip():
+            raw = path.read_bytes()
+            if not raw.strip():
                 raise ValueError("the file is empty")
-            requests, responses, *_ = FilesystemPersister.load_cassette(path, serializer)
+            data = parsed_cassette(path, raw)
         except NotebookReplayError:
             raise
-        except Exception as problem:  # YAML errors, missing keys, bad encodings …
+        except Exception as problem:  # YAML errors, bad encodings …
             raise CassetteCorruptError(path.stem, str(path), _one_line(problem)) from None
+        problem = structure_problem(data)
+        if problem:
+            raise CassetteCorruptError(path.stem, str(path), problem)
+        interactions = data["interactions"]
+        requests = [Request._from_dict(i["request"]) for i in interactions]
+        responses = [compat.convert_to_bytes(i["response"]) for i in interactions]
         return requests, responses
 
     def save_cassette(self, cassette_path, cassette_dict, serializer):
@@ -97,6 +114,40 @@ class CassetteFile:
         write_atomically(path, text)
 
 
+_REQUIRED = {
+    "request": ("method", "uri", "body", "headers"),
+    "response": ("status", "headers", "body"),
+}
+
+
+def structure_problem(data) -> str | None:
+    """What is missing from a parsed cassette, naming the first incomplete interaction
+    (a file cut inside a block scalar is still valid YAML, only shorter)."""
+    if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
+        return "it is not a cassette: no list of interactions"
+    interactions = data["interactions"]
+    for number, interaction in enumerate(interactions, start=1):
+        where = f"interaction {number} of {len(interactions)}"
+        if not isinstance(interaction, dict):
+            return f"{where} is not a request and its response"
+        request = interaction.get("request")
+        if isinstance(request, dict) and request.get("uri"):
+            where += f" ({request.get('method', '?')} {request['uri']})"
+        for part, keys in _REQUIRED.items():
+            value = interaction.get(part)
+            if not isinstance(value, dict):
+                return f"{where} has no {part}; the file looks cut short or edited"
+            missing = [key for key in keys if key not in value]
+            if missing:
+                return (
+                    f"{where}: its {part} has no {', '.join(missing)}; the file looks cut "
+                    "short or edited"
+                )
+        if not isinstance(interaction["response"]["status"], dict):
+            return f"{where}: its response status is not a code and a message"
+    return None
+
+
 class _ReadableDumper(yaml.SafeDumper):
     """Multi-line bodies (server-sent event streams) as literal blocks, one event a line."""
 
@@ -108,9 +159,13 @@ def _represent_str(dumper, value: str):
 
 _ReadableDumper.add_representer(str, _represent_str)
 
+# libyaml's parser when PyYAML has it (wheels do), else the pure-Python one.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class ReadableYaml:
-    """vcrpy serializer: vcrpy's safe YAML loader, and a writer meant for code review."""
+    """vcrpy serializer: a safe YAML loader (libyaml when present), and a writer meant
+    for code review."""
 
     @staticmethod
     def serialize(cassette_dict: dict) -> str:
@@ -118,15 +173,73 @@ class ReadableYaml:
 
     @staticmethod
     def deserialize(text: str) -> dict:
-        return yamlserializer.deserialize(text)
+        return yaml.load(text, Loader=YAML_LOADER)
+
+
+# Even with libyaml, PyYAML builds every node in Python: a 50 MB cassette takes half a
+# minute to parse. A cassette at least this big is parsed once, and the result kept as
+# JSON (which loads about 30 times faster) under .cache/, keyed by the file's content.
+CACHE_THRESHOLD = 1_000_000
+CACHE_VARIABLE = "NOTEBOOK_CACHE"
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get(CACHE_VARIABLE) or Path(__file__).resolve().parents[2] / ".cache")
+
+
+def cache_path(raw: bytes) -> Path:
+    digest = hashlib.sha256(raw).hexdigest()
+    return cache_dir() / "cassettes" / f"{digest}.json"
+
+
+def parsed_cassette(path: Path, raw: bytes):
+    """The cassette's data: from the parse cache when it is large and was parsed before."""
+    if len(raw) < CACHE_THRESHOLD:
+        return ReadableYaml.deserialize(raw.decode("utf-8"))
+    cached = cache_path(raw)
+    try:
+        return json.loads(cached.read_bytes())
+    except (OSError, ValueError):
+        pass
+    data = ReadableYaml.deserialize(raw.decode("utf-8"))
+    try:
+        write_atomically(cached, json.dumps(data, ensure_ascii=False))
+    except (NotebookReplayError, TypeError, ValueError):
+        pass  # a cache that cannot be written (read-only checkout, binary body) is no cache
+    return data
 
 
 def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
+    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename:
+    a reader sees the old file or the new one, never half of one. The new file keeps the
+    old one's permissions (a new file gets the umask's). The temporary file never stays
+    behind, and a failure (a full disk, say) raises CassetteWriteError naming ``path``."""
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.fchmod(fd, _mode_for(path))
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as problem:
+        raise CassetteWriteError(str(path), problem) from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _one_line(problem: Exception) -> str:
@@ -151,31 +264,67 @@ def _serialized(urlopen):
     return locked
 
 
+@contextlib.contextmanager
+def _no_copies_while_loading():
+    """vcrpy deep-copies every interaction it loads, to protect a live response from the
+    recording hooks; freshly parsed ones belong to nobody else. For a large cassette the
+    copies were most of the start-up time."""
+    import vcr.cassette
+    import vcr.config
+
+    class _Shallow:
+        def __getattr__(self, name):
+            return getattr(copy, name)
+
+        @staticmethod
+        def deepcopy(value, memo=None):
+            return value
+
+    vcr.cassette.copy = vcr.config.copy = _Shallow()
+    try:
+        yield
+    finally:
+        vcr.cassette.copy = vcr.config.copy = copy
+
+
 def open_cassette(
     path: Path, *, recording: bool, scrubber: Scrubber, custom_patches=(), after_save=None
 ):
     """Enter a vcrpy cassette and return (context manager, cassette).
 
     Replaying: record_mode none, so an unanswered request raises UnmatchedRequestError.
-    Recording: record_mode all into ``path`` (started empty), saved after every interaction,
-    so a page that stops half-way still leaves what it recorded.
+    The recorded interactions were scrubbed when they were written: loading them skips
+    the scrubber (it still cleans every request being matched).
+    Recording: record_mode all into ``path`` (started empty; the recorder gives a staging
+    file, never a committed cassette), saved after every interaction, so a page that stops
+    half-way leaves what it recorded for inspection.
     """
     if recording and path.exists():
         path.unlink()
+    loading = not recording
+
+    def request_hook(request):
+        return request if loading else scrubber.request(request)
+
+    def response_hook(response):
+        return response if loading else scrubber.response(response)
+
     config = vcr.VCR(
         serializer="readable-yaml",
         record_mode="all" if recording else "none",
         match_on=MATCH_ON,
-        before_record_request=scrubber.request,
-        before_record_response=scrubber.response,
-        decode_compressed_response=True,
+        before_record_request=request_hook,
+        before_record_response=response_hook,
+        decode_compressed_response=recording,  # stored decoded
         custom_patches=(*custom_patches, (_POOL, "urlopen", _serialized(_POOL.urlopen))),
     )
     config.register_serializer("readable-yaml", ReadableYaml)
     config.register_matcher("json_body", json_body)
     config.register_persister(CassetteFile())
     context = config.use_cassette(str(path))
-    cassette = context.__enter__()
+    with contextlib.nullcontext() if recording else _no_copies_while_loading():
+        cassette = context.__enter__()
+    loading = False
     if recording:
         append = cassette.append
 

@@ -27,7 +27,8 @@ class UnknownModeError(NotebookReplayError):
 class UnknownPageError(NotebookReplayError):
     def __init__(self, page: str, known: list[str]):
         super().__init__(
-            f"No provider is registered for page {page!r}; known pages: {', '.join(known)}."
+            f"There is no page {page!r}: notebooks/{page}.ipynb does not exist. "
+            f"Known pages: {', '.join(known)}."
         )
 
 
@@ -55,6 +56,36 @@ class MissingCredentialError(NotebookReplayError):
             f"Set {variable} in the environment or in a .env file at the repository root, "
             "or run the page in replay mode (the default: unset NOTEBOOK_MODE)."
         )
+
+
+class ConfigFileMissingError(NotebookReplayError):
+    """A credentials file that a live run needs is not where it was said to be."""
+
+    def __init__(self, path: str, named_by: str | None, how_to_get: str):
+        where = (
+            f"{named_by} names {path}, which does not exist."
+            if named_by
+            else (f"{path} does not exist.")
+        )
+        super().__init__(
+            f"{where} {how_to_get} Or run the page in replay mode (the default: unset "
+            "NOTEBOOK_MODE)."
+        )
+
+
+class ProvenanceMissingError(NotebookReplayError):
+    """Raised by the recorder's checks; a replay shows the problem in its box instead."""
+
+
+class CassetteWriteError(NotebookReplayError):
+    def __init__(self, path: str, problem: OSError):
+        reason = problem.strerror or str(problem)
+        super().__init__(
+            f"Could not write {path}: {reason} (errno {problem.errno}). Nothing was "
+            "half-written: the file is as it was. Free space or fix permissions, then "
+            "record again."
+        )
+        self.errno = problem.errno
 
 
 class NetworkBlockedError(NotebookReplayError):

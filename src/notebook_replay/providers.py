@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import MissingCredentialError, UnknownPageError
+from .errors import ConfigFileMissingError, MissingCredentialError
 
 # What replay and emulated recording use in place of real credentials. The emulators
 # accept exactly these, as a real service accepts only what it issued.
@@ -217,13 +217,23 @@ def _oci_config_path() -> Path:
 
 
 def _check_oci_config() -> None:
-    if not _oci_config_path().exists():
-        raise MissingCredentialError(
-            "OCI_CONFIG_FILE",
-            "The OCI SDK signs every request with an API key configured in ~/.oci/config "
-            "(create one with `oci setup config` or in the console: Profile → API keys), "
-            "or in the file OCI_CONFIG_FILE names.",
-        )
+    path = _oci_config_path()
+    if path.exists():
+        return
+    default = Path("~/.oci/config").expanduser()
+    named = "OCI_CONFIG_FILE" if path != default else None
+    raise ConfigFileMissingError(
+        str(path),
+        named,
+        "The OCI SDK signs every request with an API key configured in an OCI config file: "
+        "create one with `oci setup config` (or in the console: Profile → API keys → Add "
+        "API key, then paste the configuration preview into ~/.oci/config)"
+        + (
+            ", or point OCI_CONFIG_FILE at the file you have."
+            if not named
+            else ", or correct OCI_CONFIG_FILE (unset, the SDK reads ~/.oci/config)."
+        ),
+    )
 
 
 def _oci_secrets() -> list[str]:
@@ -285,10 +295,11 @@ OCI = Provider(
 )
 
 
-PAGES: dict[str, Provider] = {"gradient": GRADIENT, "oci_generative_ai": OCI}
+SERVICES: dict[str, Provider] = {"gradient": GRADIENT, "oci": OCI}
 
 
 def provider_for(page: str) -> Provider:
-    if page not in PAGES:
-        raise UnknownPageError(page, sorted(PAGES))
-    return PAGES[page]
+    """The service of a page, as its notebook says (see notebook_replay.pages)."""
+    from . import pages
+
+    return SERVICES[pages.service_of(page, sorted(SERVICES))]

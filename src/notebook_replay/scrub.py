@@ -9,8 +9,10 @@ answers a request that carries a reader's real compartment OCID.
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Iterable
+from urllib.parse import urlsplit, urlunsplit
 
 REDACTED = "<redacted>"
 OCID_PLACEHOLDER = "replay-placeholder"
@@ -32,7 +34,19 @@ SECRET_PATTERNS: dict[str, re.Pattern[str]] = {
     "real OCID": re.compile(r"\bocid1\.[a-z0-9]+\.oc[0-9]+\.[a-z0-9-]*\.[a-z0-9]{20,}\b"),
     "DigitalOcean token": re.compile(r"\bdop_v1_[a-f0-9]{20,}"),
     "Gradient model access key": re.compile(r"\bsk-do-[A-Za-z0-9_-]{16,}"),
+    # In URLs: a credential-named query parameter with a value, and a password before a host.
+    "secret in a URL query": re.compile(
+        r"[?&](?:[A-Za-z0-9_.-]*(?:key|token|secret|signature|sig|password|passwd|auth|"
+        r"credential|session)[A-Za-z0-9_.-]*)=[^&\s<#'\"]{6,}",
+        re.IGNORECASE,
+    ),
+    "password in a URL": re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@<]+:[^/\s@<]+@", re.IGNORECASE),
 }
+
+# Query parameters whose value is dropped whole, whatever it looks like.
+SECRET_QUERY_NAME = re.compile(
+    r"key|token|secret|signature|sig$|password|passwd|auth|credential|session", re.IGNORECASE
+)
 
 
 def find_secrets(text: str) -> list[tuple[str, str]]:
@@ -78,14 +92,34 @@ class Scrubber:
             return self.text(decoded).encode("utf-8")
         return self.text(body)
 
+    def uri(self, uri: str) -> str:
+        """A URL with the same rules as a body, plus: userinfo (user:password@) dropped,
+        and the value of every credential-named query parameter (api_key, token,
+        signature, …) replaced whole. Recording and replay clean a URL alike, so a
+        scrubbed one still matches."""
+        parts = urlsplit(uri)
+        netloc = parts.netloc
+        if "@" in netloc:
+            netloc = f"{REDACTED}@{netloc.rpartition('@')[2]}"
+        query = "&".join(self._query_pair(pair) for pair in parts.query.split("&"))
+        path = self.text(parts.path)
+        return urlunsplit((parts.scheme, netloc, path, query if parts.query else "", ""))
+
+    def _query_pair(self, pair: str) -> str:
+        name, equals, value = pair.partition("=")
+        if equals and value and SECRET_QUERY_NAME.search(name):
+            return f"{name}={REDACTED}"
+        return f"{name}{equals}{self.text(value)}"
+
     def request(self, request):
         """vcrpy's before_record_request hook. Never returns None: that would let a
         request through unrecorded and unmatched."""
         request = copy.deepcopy(request)
+        request.uri = self.uri(request.uri)
         for name in list(request.headers):
             if name.lower() not in REQUEST_HEADERS_KEPT:
                 del request.headers[name]
-        request.body = self.body(request.body)
+        request.body = canonical_json(self.body(request.body))
         return request
 
     def response(self, response: dict) -> dict:
@@ -106,3 +140,18 @@ class Scrubber:
                     headers[name] = [str(size)]
         response["headers"] = headers
         return response
+
+
+def canonical_json(body):
+    """A JSON body written one way only: sorted keys, two-space indent, one key a line.
+    SDKs build bodies in varying key order (ChatGradient from a set); stored canonically,
+    one changed prompt is one changed line of a cassette. Anything else is left as it is."""
+    if not body:
+        return body
+    raw = body.decode("utf-8") if isinstance(body, bytes) else body
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return body
+    text = json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False)
+    return text.encode("utf-8") if isinstance(body, bytes) else text

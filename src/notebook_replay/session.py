@@ -8,6 +8,7 @@ from pathlib import Path
 from . import network_guard, provenance, warning_paths
 from .cassette import open_cassette
 from .errors import CassetteMissingError, UnknownModeError
+from .pages import REPO_ROOT
 from .providers import Provider, provider_for
 from .scrub import Scrubber
 
@@ -15,7 +16,6 @@ MODE_VARIABLE = "NOTEBOOK_MODE"
 CASSETTES_VARIABLE = "NOTEBOOK_CASSETTES"
 MODES = ("replay", "live", "record")
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 _running: list = []  # the open cassette context of this process, if any
 
 
@@ -24,7 +24,11 @@ def cassette_dir(override: str | os.PathLike | None = None) -> Path:
 
 
 def shown(path: Path) -> str:
-    """A path as a reader should see it: relative to the repository when inside it."""
+    """A path as a reader should see it: relative to the repository when inside it. A
+    cassette replayed from the recorder's staging folder (cassettes/.recording/<run>/)
+    is shown where it is about to be committed, as the page will show it from there."""
+    if path.parent.parent.name == ".recording" and path.suffix == ".yaml":
+        path = path.parent.parent.parent / path.name
     try:
         return str(path.resolve().relative_to(REPO_ROOT))
     except ValueError:
@@ -56,9 +60,9 @@ def start(page: str, *, cassettes: str | os.PathLike | None = None) -> None:
     elif mode == "live":
         line = _live(provider)
     else:
-        from .recording.record_mode import begin  # recording tooling stays out of replays
+        from .recording.record_mode import begin, recording_path  # not loaded by replays
 
-        context, line = begin(page, provider, path)
+        context, line = begin(page, provider, recording_path(page, path.parent))
         _running.append(context)
     _show(line, html)
 

@@ -1,7 +1,11 @@
-"""NOTEBOOK_MODE=record: call the service (or the local emulator) and write the cassette.
+"""NOTEBOOK_MODE=record: call the service (or the local emulator) and write a cassette.
 
-Everything is scrubbed before it touches disk, and the cassette is saved after every
-interaction with its provenance beside it.
+Never the committed one: a recording goes to a staging folder (NOTEBOOK_RECORD_INTO, set
+by `make record*`; by default cassettes/.recording/), and only the page recorder
+(record_pages) replaces cassettes/<page>.yaml and its provenance, after the whole page
+and its translations replayed from the new recording. Everything is scrubbed before it
+touches disk; the staged cassette is saved after every interaction with its provenance
+beside it, so a recording that stops half-way can be inspected.
 """
 
 from __future__ import annotations
@@ -24,6 +28,13 @@ from . import emulator_route
 # Set by `make record-emulated`: where the local emulator listens, and what it is.
 EMULATOR_VARIABLE = "NOTEBOOK_EMULATOR"
 EMULATOR_NAME_VARIABLE = "NOTEBOOK_EMULATOR_NAME"
+# Where a recording is written (the recorder's staging folder).
+RECORD_INTO_VARIABLE = "NOTEBOOK_RECORD_INTO"
+
+
+def recording_path(page: str, cassettes: Path) -> Path:
+    folder = os.environ.get(RECORD_INTO_VARIABLE, "").strip()
+    return (Path(folder) if folder else cassettes / ".recording") / f"{page}.yaml"
 
 
 def begin(page: str, provider: Provider, path: Path):

@@ -1,52 +1,234 @@
 """Re-record pages: `python -m notebook_replay.recording.record_pages [--emulated] [PAGE ...]`.
 
-For each page: run its notebook in record mode (against the real service, or with
---emulated against the local emulator) to write cassettes/<page>.yaml and its provenance;
-then run it again in replay mode and store those outputs in the notebook, so the page
-shows exactly what a replay produces and nbval checks. Translated twins
-(notebooks/<page>.<lang>.ipynb, same code, same cassette) get their outputs the same way.
+For each page, before anything is recorded: its translations' code must be the
+original's. Then, into a staging folder (cassettes/.recording/<page>-…/), never over the
+committed files:
+
+1. run its notebook in record mode (against the real service, or with --emulated against
+   the local emulator), checking after every cell that the emulator met no reply-script
+   problem and that no output holds an `[ERROR]` chunk (unless the cell is tagged
+   `raises-exception` or `expected-error`);
+2. replay the staged cassette through the page, then through each translation.
+
+Only when all of that succeeded are cassettes/<page>.yaml and its provenance replaced
+(each by an atomic rename) and the notebooks' outputs stored. On any failure the
+committed files are untouched, the message says so, and the staged recording is deleted
+(KEEP_PARTIAL=1 keeps it and says where). `--outputs-only` records nothing: it refreshes
+the stored outputs by replaying the committed cassettes.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import re
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
-from ..session import REPO_ROOT
-from . import record_mode, run_notebook
+import yaml
 
-NOTEBOOKS = REPO_ROOT / "notebooks"
+from .. import pages, provenance
+from ..cassette import write_atomically
+from ..errors import NotebookReplayError
+from ..session import cassette_dir, shown
+from . import record_mode, run_notebook, twins
+
+EXPECTED_ERROR_TAGS = ("raises-exception", "expected-error")
+KEEP_PARTIAL_VARIABLE = "KEEP_PARTIAL"
+LEDGER = Path(__file__).resolve().parents[1] / "emulators" / "ledger"
 
 
-def pages_to_record(names: list[str]) -> list[Path]:
-    notebooks = {p.stem: p for p in sorted(NOTEBOOKS.glob("*.ipynb")) if "." not in p.stem}
-    unknown = [n for n in names if n not in notebooks]
+class RecordingFailed(NotebookReplayError):
+    """Why a page was not recorded; the committed files are as they were."""
+
+
+def pages_to_record(names: list[str]) -> list[str]:
+    known = pages.pages()
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise SystemExit(f"No notebook for {', '.join(unknown)}; pages: {', '.join(notebooks)}")
-    return [notebooks[n] for n in names] if names else list(notebooks.values())
+        raise RecordingFailed(f"No notebook for {', '.join(unknown)}; pages: {', '.join(known)}")
+    return names or known
 
 
-def translations_of(page: Path) -> list[Path]:
-    return sorted(page.parent.glob(f"{page.stem}.*.ipynb"))
+def translations_of(page: str) -> list[Path]:
+    return pages.translations(page)
 
 
 @contextlib.contextmanager
 def emulator_environment(emulated: bool):
+    """Yield (environment for the kernels, the emulator app or None)."""
     if not emulated:
-        yield {}
+        yield {}, None
         return
     from ..emulators import NAME, server
     from ..providers import OCI
 
     # The kernels inherit this throwaway OCI key; the emulator knows it as uploaded.
     OCI.prepare_offline()
-    with server.serving(server.app()) as address:
-        yield {
-            record_mode.EMULATOR_VARIABLE: address,
-            record_mode.EMULATOR_NAME_VARIABLE: NAME,
-        }
+    application = server.app()
+    with server.serving(application) as address:
+        yield (
+            {
+                record_mode.EMULATOR_VARIABLE: address,
+                record_mode.EMULATOR_NAME_VARIABLE: NAME,
+            },
+            application,
+        )
+
+
+def _tags(cell) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def _text_of(output) -> str:
+    if output.get("output_type") == "stream":
+        return output.get("text", "")
+    data = output.get("data", {})
+    return str(data.get("text/plain", "")) + str(output.get("evalue", ""))
+
+
+def cell_checker(page: str, application=None):
+    """The check run after each cell: refuse what is not an answer."""
+    seen = len(_problems(application))
+
+    def check(cell) -> None:
+        nonlocal seen
+        problems = _problems(application)
+        new, seen = problems[seen:], len(problems)
+        if any(tag in _tags(cell) for tag in EXPECTED_ERROR_TAGS):
+            return
+        if new:
+            described = "; ".join(
+                f"{p.get('kind', 'problem')} for prompt {p.get('prompt')!r}"
+                f" ({p.get('service', '?')}, {p.get('model', '?')}): {p.get('detail', '')}"
+                for p in new
+            )
+            raise RecordingFailed(
+                f"{page}, cell {cell.get('id')!r}: the emulator's reply script could not "
+                f"answer: {described[:600]}. Add or fix the reply in "
+                f"src/notebook_replay/emulators/replies/{page}.yaml."
+            )
+        for output in cell.get("outputs", []):
+            text = _text_of(output)
+            if "[ERROR]" in text:
+                line = next(x for x in text.splitlines() if "[ERROR]" in x)
+                raise RecordingFailed(
+                    f"{page}, cell {cell.get('id')!r}: an output holds an [ERROR] chunk "
+                    f"({line.strip()[:200]}), an error streamed as if it were the answer. "
+                    "Fix the cause, or tag the cell `expected-error` if the page shows it "
+                    f"on purpose. Prompt/code: {cell.get('source', '')[:200]!r}"
+                )
+
+    return check
+
+
+def _problems(application) -> list:
+    if application is None:
+        return []
+    return list(getattr(application.state, "problems", []))
+
+
+def _complete_provenance(staged: Path, application) -> None:
+    """Add what only the recorder knows: the emulator's assumed behaviours the page used."""
+    path = provenance.provenance_path(staged)
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    if not isinstance(data, dict):
+        raise RecordingFailed(f"the recording wrote no provenance beside {staged.name}")
+    if application is not None:
+        used = getattr(application.state, "ledger_used", set())
+        data["assumed"] = provenance.assumed_behaviours(used, LEDGER)
+    write_atomically(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+
+def _promote(staging: Path, page: str, committed: Path) -> None:
+    """Replace the committed pair by the staged one: both renames within one folder tree
+    on one file system, each atomic, the cassette's provenance last."""
+    staged = staging / f"{page}.yaml"
+    for source in (staged, provenance.provenance_path(staged)):
+        target = committed / source.name
+        if target.exists():
+            os.chmod(source, target.stat().st_mode & 0o7777)
+        os.replace(source, target)
+
+
+def _staging_root(committed: Path) -> Path:
+    root = committed / ".recording"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def _run(path: Path, mode: str, env: dict, check) -> object:
+    try:
+        return run_notebook.execute(path, mode, env, after_cell=check)
+    except RecordingFailed:
+        raise
+    except Exception as problem:  # nbclient's CellExecutionError, a dead kernel, …
+        cell = getattr(problem, "cell_id", None)
+        text = " ".join(re.sub(r"\x1b\[[0-9;]*m", "", str(problem)).split())
+        where = f"cell {cell!r}: " if cell else ""
+        raise RecordingFailed(
+            f"{pages.NOTEBOOKS.name}/{path.name} ({mode}): {where}{text[-700:]}"
+        ) from None
+
+
+def record_page(page: str, *, emulated: bool, keep_partial: bool) -> None:
+    committed = cassette_dir()
+    staging = Path(tempfile.mkdtemp(prefix=f"{page}-", dir=_staging_root(committed)))
+    succeeded = False
+    try:
+        with emulator_environment(emulated) as (env, application):
+            mode = "emulated" if emulated else "live"
+            print(f"recording {page} ({mode}) into {shown(staging)} …", flush=True)
+            env = {**env, record_mode.RECORD_INTO_VARIABLE: str(staging)}
+            _run(pages.notebook(page), "record", env, cell_checker(page, application))
+            _complete_provenance(staging / f"{page}.yaml", application)
+        replay_env = {"NOTEBOOK_CASSETTES": str(staging)}
+        replayed = []
+        for notebook in [pages.notebook(page), *translations_of(page)]:
+            print(f"  replaying {notebook.name} from the new recording …", flush=True)
+            replayed.append((notebook, _run(notebook, "replay", replay_env, cell_checker(page))))
+        _promote(staging, page, committed)
+        for notebook, executed in replayed:
+            run_notebook.write(executed, notebook)
+        print(f"  wrote {shown(committed / page)}.yaml, its provenance and the outputs of "
+              f"{', '.join(n.name for n, _ in replayed)}")  # fmt: skip
+        succeeded = True
+    except (RecordingFailed, NotebookReplayError, OSError) as problem:
+        kept = (
+            f"The partial recording is kept in {shown(staging)}."
+            if keep_partial
+            else f"The partial recording was deleted ({KEEP_PARTIAL_VARIABLE}=1 keeps it)."
+        )
+        raise RecordingFailed(
+            f"Recording {page} failed: {problem}\nNothing was changed: "
+            f"{shown(committed / page)}.yaml, its provenance and the notebooks are as "
+            f"they were. {kept}"
+        ) from None
+    finally:
+        if succeeded or not keep_partial:
+            shutil.rmtree(staging, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            staging.parent.rmdir()  # only when empty
+
+
+def refresh_outputs(page: str) -> None:
+    """Replay the committed cassette through the page and its translations; store the
+    outputs only when every one of them ran."""
+    replayed = []
+    try:
+        for notebook in [pages.notebook(page), *translations_of(page)]:
+            replayed.append((notebook, _run(notebook, "replay", {}, cell_checker(page))))
+    except RecordingFailed as problem:
+        raise RecordingFailed(
+            f"Refreshing the outputs of {page} failed: {problem}\nNothing was changed: "
+            "the notebooks are as they were."
+        ) from None
+    for notebook, executed in replayed:
+        run_notebook.write(executed, notebook)
+        print(f"  wrote the outputs of {notebook.parent.name}/{notebook.name}")
 
 
 def main(argv: list[str]) -> int:
@@ -59,15 +241,29 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("pages", nargs="*", help="page names (default: all)")
     args = parser.parse_args(argv)
-    for path in pages_to_record(args.pages):
-        if not args.outputs_only:
-            with emulator_environment(args.emulated) as env:
-                print(f"recording {path.stem} ({'emulated' if args.emulated else 'live'}) …")
-                run_notebook.execute(path, "record", env)
-            print(f"  wrote cassettes/{path.stem}.yaml")
-        for page in [path, *translations_of(path)]:
-            run_notebook.write(run_notebook.execute(page, "replay"), page)
-            print(f"  wrote the outputs of {page.relative_to(REPO_ROOT)}")
+    keep_partial = os.environ.get(KEEP_PARTIAL_VARIABLE, "") not in ("", "0")
+    try:
+        names = pages_to_record(args.pages)
+        mismatched = [
+            line
+            for name in names
+            for line in twins.problems(pages.notebook(name), translations_of(name))
+        ]
+        if mismatched:
+            raise RecordingFailed(
+                "A translation's code must be its original's (only Markdown may differ):\n  "
+                + "\n  ".join(mismatched)
+                + "\nCopy the original's cells into the translation, then run this again. "
+                "Nothing was recorded."
+            )
+        for name in names:
+            if args.outputs_only:
+                refresh_outputs(name)
+            else:
+                record_page(name, emulated=args.emulated, keep_partial=keep_partial)
+    except RecordingFailed as failure:
+        print(f"\n{failure}", file=sys.stderr)
+        return 1
     return 0
 
 

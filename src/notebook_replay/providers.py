@@ -103,8 +103,8 @@ GRADIENT = Provider(
     credentials=(
         Credential(
             "DIGITALOCEAN_INFERENCE_KEY",
-            "Create a model access key in the DigitalOcean console: Gradient AI Platform → "
-            "Serverless Inference → Create model access key.",
+            "Create a model access key in the DigitalOcean control panel: INFERENCE → Manage → "
+            "Create model access key.",
         ),
     ),
     # langchain-gradient reads the key when it is imported, so this must come first.

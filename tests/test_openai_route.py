@@ -90,3 +90,25 @@ def test_a_replay_with_chat_openai_cannot_reach_the_network(monkeypatch, recorde
         httpx.get("https://inference.do-ai.run/v1/models")
     with pytest.raises(NetworkBlockedError):
         socket.getaddrinfo("inference.do-ai.run", 443)
+
+
+def test_a_planted_key_never_reaches_the_cassette_through_the_openai_sdk(monkeypatch, emulator):
+    """The openai SDK sends the key as `Authorization: Bearer …` (and x-stainless-* headers):
+    the scrubber keeps only content-type and accept, and a key-shaped value in a body is
+    replaced too."""
+    import openai
+    from langchain_openai import ChatOpenAI
+
+    _, address = emulator
+    in_mode(monkeypatch, "record", "gradient", address)
+    sentinel = "sk-do-v1-" + "5e7e1" * 8
+    model = ChatOpenAI(
+        model="llama3.3-70b-instruct", base_url=BASE_URL, api_key=sentinel, max_retries=0
+    )
+    with pytest.raises(openai.AuthenticationError):  # the emulator knows only the placeholder
+        model.invoke(f"lighthouse, and my key is {sentinel}")
+    notebook_replay.stop()
+
+    text = cassette_path("gradient").read_text()
+    assert "code: 401" in text, "the refused request was not recorded"
+    assert "5e7e1" not in text

@@ -13,12 +13,14 @@ from conftest import OCI_ENDPOINT, gradient, in_mode, oci_chat
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 from pydantic import BaseModel, Field
+from test_emulator_fidelity import check_cassette_deserializes
 
 from notebook_replay.emulators import catalog, replies, server, tokens
 
 E = replies.Entry
 TWO_SENTENCES = "Lisbon is the capital of Portugal. It sits on seven hills above the Tagus river."
 SCRIPT = [
+    E(prompt="capital of Portugal", system="pirate", reply="Arr, Lisbon be the capital."),
     E(prompt="capital of Portugal", reply=TWO_SENTENCES),
     E(prompt="Name a colour", reply=("Teal.", "Ochre.", "Indigo.")),
     E(
@@ -35,6 +37,7 @@ SCRIPT = [
         ),
     ),
     E(prompt="Reply in JSON please", reply="This is not JSON at all."),
+    E(prompt="Book Ana", structured={"guest": "Ana", "nights": 2, "kind": "double"}),
     E(tool_result="17", reply="It is 17 °C in Porto."),
 ]
 
@@ -62,16 +65,20 @@ def controls_app():
 
 @pytest.fixture
 def gradient_emu(monkeypatch, controls_app):
+    """Recording ChatGradient's exchanges; afterwards every recorded response must
+    deserialize with the SDKs' own models and SSE readers."""
     application, address = controls_app
     in_mode(monkeypatch, "record", "gradient", address)
-    return application
+    yield application
+    check_cassette_deserializes("gradient")
 
 
 @pytest.fixture
 def oci_emu(monkeypatch, controls_app):
     application, address = controls_app
     in_mode(monkeypatch, "record", "oci_generative_ai", address)
-    return application
+    yield application
+    check_cassette_deserializes("oci_generative_ai")
 
 
 def openai_client(address):
@@ -297,7 +304,7 @@ def test_gradient_reasoning_models_answer_reasoning_content_and_count_it(control
     ask = dict(messages=[{"role": "user", "content": "How many r in strawberry?"}])
     reply = client.chat.completions.create(model="openai-gpt-oss-120b", **ask)
     message = reply.choices[0].message
-    reasoning = SCRIPT[2].reasoning
+    reasoning = SCRIPT[3].reasoning
     assert message.content == "Three." and message.model_extra["reasoning_content"] == reasoning
     assert reply.usage.completion_tokens_details.reasoning_tokens == tokens.count(reasoning)
     streamed = client.chat.completions.create(model="openai-gpt-oss-120b", stream=True, **ask)
@@ -315,14 +322,14 @@ def test_oci_reasoning_content_and_usage_details_for_openai_models(oci_emu):
     gpt = langchain_oci("openai.gpt-oss-120b")
     answer = gpt.invoke("How many r in strawberry?")
     assert answer.content == "Three."
-    assert answer.additional_kwargs.get("reasoning_content") == SCRIPT[2].reasoning
+    assert answer.additional_kwargs.get("reasoning_content") == SCRIPT[3].reasoning
     details = answer.usage_metadata.get("output_token_details", {})
     # langchain-oci 0.4.0 names the key reasoning_tokens (LangChain's standard is reasoning)
-    assert details.get("reasoning_tokens") == tokens.count(SCRIPT[2].reasoning)
+    assert details.get("reasoning_tokens") == tokens.count(SCRIPT[3].reasoning)
     chunks = list(gpt.stream("How many r in strawberry?"))
     whole = sum(chunks[1:], chunks[0])
     assert whole.content == "Three."
-    assert whole.additional_kwargs.get("reasoning_content") == SCRIPT[2].reasoning
+    assert whole.additional_kwargs.get("reasoning_content") == SCRIPT[3].reasoning
 
 
 # --- Token-sized, deterministic streams ----------------------------------------------
@@ -658,3 +665,137 @@ def test_capabilities_in_the_catalog_drive_tools_and_json_schema(oci_emu, contro
         )
     assert (raised.value.status, raised.value.code) == (400, None)
     assert raised.value.message == "Please pass in correct format of request."
+
+
+def test_cohere_v2_answers_langchain_oci_vision_and_reasoning_models(oci_emu):
+    vision = langchain_oci("cohere.command-a-vision")  # langchain-oci sends COHEREV2
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
+    question = HumanMessage([{"type": "text", "text": "capital of Portugal"}, image])
+    assert vision.invoke([question]).content == TWO_SENTENCES
+    chunks = [c.content for c in vision.stream([question])]
+    _check_token_sized(chunks)
+    reasoning = oci_raw_chat(
+        {
+            "apiFormat": "COHEREV2",
+            "messages": [
+                {"role": "USER", "content": [{"type": "TEXT", "text": "How many r in strawberry"}]}
+            ],
+            "stopSequences": ["ee"],
+        },
+        model="cohere.command-a-reasoning",
+    ).data.chat_response
+    blocks = {b.type: b for b in reasoning.message.content}
+    assert blocks["THINKING"].thinking == SCRIPT[3].reasoning
+    assert (blocks["TEXT"].text, reasoning.finish_reason) == ("Thr", "STOP_SEQUENCE")
+
+
+def test_every_active_catalog_model_answers_and_every_retired_one_is_refused(controls_app):
+    """Straight to the emulator over loopback (no cassette): one request per model."""
+    import oci
+    import openai
+
+    from notebook_replay.providers import OCI, OCI_PLACEHOLDER_COMPARTMENT
+
+    OCI.prepare_offline()  # the throwaway key the emulator knows
+    direct = oci.generative_ai_inference.GenerativeAiInferenceClient(
+        oci.config.from_file(os.environ["OCI_CONFIG_FILE"]),
+        service_endpoint=f"http://{controls_app[1]}",
+        retry_strategy=oci.retry.NoneRetryStrategy(),
+    )
+
+    def oci_raw_chat(chat_request, model):
+        return direct.chat(
+            {
+                "compartmentId": OCI_PLACEHOLDER_COMPARTMENT,
+                "servingMode": {"servingType": "ON_DEMAND", "modelId": model},
+                "chatRequest": chat_request,
+            }
+        )
+
+    client = openai_client(controls_app[1])
+    for model in catalog.gradient().values():
+        ask = dict(model=model.id, messages=[{"role": "user", "content": "capital of Portugal"}])
+        if model.retired:
+            with pytest.raises(openai.NotFoundError):
+                client.chat.completions.create(**ask)
+        else:
+            assert client.chat.completions.create(**ask).choices[0].message.content
+    for model in catalog.oci().values():
+        cohere = model.api_format in ("COHERE", "COHEREV2")
+        chat_request = (
+            {"apiFormat": "COHERE", "message": "capital of Portugal"} if cohere else generic()
+        )
+        if model.retired:
+            with pytest.raises(oci.exceptions.ServiceError) as raised:
+                oci_raw_chat(chat_request, model=model.id)
+            assert raised.value.status == 400 and "retired" in raised.value.message
+        else:
+            assert oci_raw_chat(chat_request, model=model.id).status == 200, model.id
+
+
+def test_a_system_message_can_change_the_answer(gradient_emu, oci_emu):
+    from langchain_core.messages import SystemMessage
+
+    pirate = [SystemMessage("Talk like a pirate."), HumanMessage("The capital of Portugal?")]
+    for model in (gradient(), langchain_oci(), langchain_oci("cohere.command-a-03-2025")):
+        assert model.invoke(pirate).content == "Arr, Lisbon be the capital."
+        assert model.invoke(pirate[1:]).content == TWO_SENTENCES
+
+
+def test_structured_output_as_json_schema_and_as_a_forced_tool(gradient_emu, oci_emu, controls_app):
+    expected = Booking(guest="Ana", nights=2, kind="double")
+    models = [
+        chat_openai(controls_app[1], model="openai-gpt-4o").with_structured_output(
+            Booking, method="json_schema"
+        ),
+        gradient().with_structured_output(Booking),  # a forced tool call
+        langchain_oci().with_structured_output(Booking, method="json_schema"),
+        langchain_oci("cohere.command-a-03-2025").with_structured_output(
+            Booking, method="json_schema"
+        ),
+    ]
+    for model in models:
+        assert model.invoke("Book Ana for two nights") == expected
+
+
+def test_an_answer_marks_only_the_behaviours_it_relied_on():
+    """A plain answer is not listed as relying on error bodies or ignored fields."""
+    application = server.app(SCRIPT)
+    with server.serving(application) as address:
+        openai_client(address).chat.completions.create(
+            model="llama3.3-70b-instruct",
+            messages=[{"role": "user", "content": "capital of Portugal"}],
+        )
+        used = set(application.state.ledger_used)
+        assert "gradient.response.completion" in used
+        assert not {i for i in used if ".error." in i or ".fault." in i or "ignored" in i}
+        import openai
+
+        with pytest.raises(openai.BadRequestError):
+            openai_client(address).chat.completions.create(
+                model="llama3.3-70b-instruct", messages=[], extra_body={"stop_sequences": ["x"]}
+            )
+        assert {"gradient.error.envelope", "gradient.validate.messages-empty"} <= set(
+            application.state.ledger_used
+        )
+
+
+def test_an_emulator_defect_is_a_json_500_and_a_problem_never_a_traceback(monkeypatch):
+    import openai
+
+    from notebook_replay.emulators import controls
+
+    def broken(turn, said):
+        raise RuntimeError("a defect in the emulator")
+
+    monkeypatch.setattr(controls, "shape", broken)
+    application = server.app(SCRIPT)
+    with server.serving(application) as address:
+        with pytest.raises(openai.InternalServerError) as raised:
+            openai_client(address).chat.completions.create(
+                model="llama3.3-70b-instruct",
+                messages=[{"role": "user", "content": "capital of Portugal"}],
+            )
+    assert "Traceback" not in raised.value.response.text
+    assert raised.value.response.json() == {"message": "emulator error: RuntimeError"}
+    assert [p["kind"] for p in application.state.problems] == ["emulator_error"]

@@ -141,3 +141,60 @@ def test_the_provenance_box_says_who_answered_in_both_languages():
     for text in (emulated, live):
         assert "<code>c.yaml</code>: 3 recorded HTTP interactions" in text
         assert "pydo 0.39.0" in text and "vcrpy" not in text
+
+
+def test_the_provenance_box_says_when_answers_rely_on_assumed_behaviours():
+    about = {"source": "emulated", "recorded_at": "2026-11-22T00:00:00+00:00", "emulator": "e 1"}
+    assumed = [{"id": "oci.error.json-mode", "behaviour": "A json_mode 400"}] * 2
+    box = provenance.banner_html(
+        {**about, "assumed": assumed}, service="S", cassette="c.yaml", count=3, sdks=()
+    )
+    assert "2 emulated behaviours these answers rely on are assumptions" in box
+    assert '<a href="../../emulators/">' in box  # /notebooks/<page>/ → /emulators/
+    assert "有 2 项是假设" in box
+    plain = provenance.banner_html(
+        {**about, "assumed": []}, service="S", cassette="c.yaml", count=3, sdks=()
+    )
+    assert "assumption" not in plain and "emulators/" not in plain
+    assert "1 emulated behaviour(s) they rely on are assumptions" in provenance.describe(
+        {**about, "assumed": assumed[:1]}
+    )
+
+
+def test_assumed_behaviours_are_the_ledgers_assumed_entries_the_emulator_used(tmp_path):
+    (tmp_path / "oci.yaml").write_text(
+        "- {id: a.used, behaviour: 'Assumed and used', status: assumed, evidence: []}\n"
+        "- {id: b.unused, behaviour: 'Assumed, unused', status: assumed, evidence: []}\n"
+        "- {id: c.used, behaviour: 'Evidenced', status: evidenced, evidence: []}\n"
+    )
+    used = {"a.used", "c.used"}
+    assert provenance.assumed_behaviours(used, tmp_path) == [
+        {"id": "a.used", "behaviour": "Assumed and used"}
+    ]
+    assert provenance.assumed_behaviours(used, tmp_path / "no-ledger-yet") == []
+
+
+def test_a_missing_or_corrupt_provenance_is_said_not_guessed(monkeypatch, emulator, capsys):
+    _, address = emulator
+    in_mode(monkeypatch, "record", "gradient", address)
+    gradient().invoke("lighthouse")
+    path = provenance.provenance_path(cassette_path("gradient"))
+    for broken in (None, "source: [unclosed\n", "- a list\n"):
+        if broken is None:
+            path.unlink()
+        else:
+            path.write_text(broken)
+        box = provenance.banner_html(
+            provenance.read(cassette_path("gradient")),
+            service="S",
+            cassette="c.yaml",
+            count=1,
+            sdks=(),
+        )
+        assert "the provenance is missing" in box and "emulator, not by" not in box
+        assert "gradient.provenance.yaml" in box
+        in_mode(monkeypatch, "replay", "gradient")
+        line = capsys.readouterr().out.strip().splitlines()[-1]
+        assert "of unknown origin: its provenance is missing" in line
+        assert "produced on" not in line
+        gradient().invoke("lighthouse")  # the replay itself still works

@@ -20,6 +20,7 @@ except ModuleNotFoundError:  # Python 3.10
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))
 import pin_install_cells  # noqa: E402
+import uv_lock  # noqa: E402
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
@@ -29,9 +30,7 @@ def locked() -> dict[str, set[str]]:
     packages = tomllib.loads((REPO / "uv.lock").read_text(encoding="utf-8"))["package"]
     versions: dict[str, set[str]] = {}
     for package in packages:
-        versions.setdefault(pin_install_cells.normalized(package["name"]), set()).add(
-            package["version"]
-        )
+        versions.setdefault(uv_lock.normalized(package["name"]), set()).add(package["version"])
     return versions
 
 
@@ -53,9 +52,9 @@ def test_every_install_cell_pins_each_package_to_its_version_in_uv_lock(path):
     versions = locked()
     for cell in cells:
         for name, version in pins(cell).items():
-            assert version in versions[pin_install_cells.normalized(name)], (
+            assert version in versions[uv_lock.normalized(name)], (
                 f"{path.name} cell {cell.id}: {name}=={version}, uv.lock has "
-                f"{sorted(versions[pin_install_cells.normalized(name)])}"
+                f"{sorted(versions[uv_lock.normalized(name)])}"
             )
 
 
@@ -73,7 +72,7 @@ def test_install_cells_are_what_the_pinning_tool_writes(path):
 def test_every_package_the_page_imports_is_pinned(path):
     notebook = nbformat.read(path, as_version=4)
     imported = pin_install_cells.imported_distributions(notebook, pin_install_cells.lock_versions())
-    pinned = {pin_install_cells.normalized(n) for c in install_cells(path) for n in pins(c)}
+    pinned = {uv_lock.normalized(n) for c in install_cells(path) for n in pins(c)}
     assert imported and set(imported) <= pinned, f"not pinned: {set(imported) - pinned}"
 
 

@@ -163,19 +163,7 @@ def screenshot(tab, name: str) -> None:
 def test_page_in_the_browser(served, tab, language, page):
     """Content visible, the language switcher reaching the twin page, both palettes."""
     url = served + LANGUAGES[language] + page
-    problems: list[str] = []  # the site's own files that fail, and script errors
-    tab.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    # Material's language switcher probes for a sitemap.xml beside the page (it has one
-    # only at the top, from mkdocs-static-i18n); without it, it follows the link as is.
-    tab.on(
-        "response",
-        lambda r: (
-            r.url.startswith(served)
-            and r.status >= 400
-            and not r.url.endswith("/sitemap.xml")
-            and problems.append(r.url)
-        ),
-    )
+    problems = watch_requests(tab, served)
     response = tab.goto(url)
     assert response.ok
     assert tab.locator("html").get_attribute("lang").startswith(language)
@@ -183,12 +171,15 @@ def test_page_in_the_browser(served, tab, language, page):
 
     if page in NOTEBOOK_PAGES:
         check_notebook_page(tab, language)
+        check_cells_look_like_the_sites_code_blocks(tab)
 
     name = f"{language}-{page.strip('/').replace('/', '-') or 'home'}"
     screenshot(tab, f"{name}-light")
     toggle = tab.locator("form[data-md-component=palette] label:visible").first
     toggle.click()
     assert tab.locator("body").get_attribute("data-md-color-scheme") == "slate"
+    if page in NOTEBOOK_PAGES:
+        check_cells_look_like_the_sites_code_blocks(tab)
     screenshot(tab, f"{name}-dark")
 
     other = "zh" if language == "en" else "en"
@@ -197,6 +188,56 @@ def test_page_in_the_browser(served, tab, language, page):
     tab.wait_for_load_state()
     assert tab.url == served + LANGUAGES[other] + page
     assert not problems, problems
+
+
+def watch_requests(tab, served: str) -> list[str]:
+    """Problems seen while the tab works: a request to any host but the site (a badge, a
+    font, a script: the site promises to load nothing from elsewhere and to work offline),
+    any of the site's own files failing (a missing sitemap.xml included), script errors."""
+    problems: list[str] = []
+    tab.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    tab.on(
+        "request",
+        lambda r: (
+            not r.url.startswith((served, "data:", "blob:"))
+            and problems.append(f"request outside the site: {r.url}")
+        ),
+    )
+    tab.on(
+        "response",
+        lambda r: r.url.startswith(served) and r.status >= 400 and problems.append(r.url),
+    )
+    return problems
+
+
+# The same page's Markdown code block, as Material styles it: a probe put into the
+# article beside the notebook, in the current palette and language.
+CODE_STYLES = """() => {
+  const styles = (el) => {
+    const s = getComputedStyle(el);
+    return {size: s.fontSize, family: s.fontFamily, background: s.backgroundColor};
+  };
+  const probe = document.createElement('div');
+  probe.innerHTML = '<pre><code>x = 1</code></pre>';
+  document.querySelector('article').appendChild(probe);
+  const markdown = styles(probe.querySelector('code'));
+  probe.remove();
+  const input = document.querySelector('.jp-CodeCell .highlight-ipynb pre > code');
+  const output = document.querySelector('.jp-OutputArea-output pre');
+  return {markdown, input: styles(input), output: styles(output)};
+}"""
+
+
+def check_cells_look_like_the_sites_code_blocks(tab) -> None:
+    styles = tab.evaluate(CODE_STYLES)
+    markdown, code, output = styles["markdown"], styles["input"], styles["output"]
+    assert code == markdown, f"executed code {code} != Markdown code block {markdown}"
+    assert (output["size"], output["family"]) == (markdown["size"], markdown["family"]), (
+        f"outputs {output} != Markdown code blocks {markdown}"
+    )
+
+
+CUE = {"en": "raises an error on purpose", "zh": "故意引发错误"}
 
 
 def check_notebook_page(tab, language: str) -> None:
@@ -214,6 +255,10 @@ def check_notebook_page(tab, language: str) -> None:
     outputs = tab.locator(".jp-OutputArea-output")
     assert outputs.count() > 10 and outputs.nth(5).is_visible()
     assert tab.locator("code:has-text('from notebook_replay')").count() == 0, "helper visible"
+    tags = tab.locator(".jp-Cell :text-matches('^(nbval-skip|raises-exception)$')")
+    assert tags.count() == 0 or not any(t.is_visible() for t in tags.all()), "cell tags shown"
+    cue = tab.locator(".celltag_raises-exception .cell-cue").first
+    assert cue.is_visible() and CUE[language] in cue.inner_text()
 
     download = tab.locator("a.notebook-download")
     href = download.get_attribute("href")
@@ -236,3 +281,111 @@ def test_search_finds_chatgradient(served, tab, language):
     ]
     assert any("notebooks/gradient/" in link for link in links), links
     screenshot(tab, f"{language}-search")
+
+
+# --- Layout at a desktop and a phone width ----------------------------------------------
+
+LAYOUT = """() => {
+  const clipped = (el) => {  // part of el out of sight, and no scrolling brings it back
+    let box = el.getBoundingClientRect();
+    for (let a = el.parentElement; a && a !== document.documentElement; a = a.parentElement) {
+      const overflow = getComputedStyle(a).overflowX;
+      if (overflow === 'visible') continue;
+      const r = a.getBoundingClientRect();
+      if ((overflow === 'auto' || overflow === 'scroll') && a.scrollWidth >= box.width - 1) {
+        box = r;  // scrolls: what matters now is whether the scroller itself is in sight
+        continue;
+      }
+      if (box.right > r.right + 1 || box.left < r.left - 1) return true;
+    }
+    return box.right > document.documentElement.clientWidth + 1 || box.left < -1;
+  };
+  const tables = [...document.querySelectorAll('article table')].map(t => ({
+    head: t.querySelector('tr').textContent.trim().replace(/\\s+/g, ' ').slice(0, 50),
+    width: t.getBoundingClientRect().width,
+    column: t.closest('.md-typeset__scrollwrap, .jp-RenderedMarkdown, article').clientWidth,
+    clipped: clipped(t),
+  }));
+  const split = [...document.querySelectorAll('article table code')]
+    .filter(c => c.getClientRects().length > 1).map(c => c.textContent);
+  // A line break between two letters or digits of one word ("col|lections"), where the
+  // word would fit on a line; breaks at spaces, hyphens and slashes are fine.
+  const midword = [];
+  const letter = /[\\p{L}\\p{N}_]/u;
+  for (const pre of document.querySelectorAll('.jp-OutputArea-output pre')) {
+    const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const word of node.textContent.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, word.index);
+        range.setEnd(node, word.index + word[0].length);
+        const rects = [...range.getClientRects()].filter(r => r.width > 0);
+        if (new Set(rects.map(r => Math.round(r.top))).size < 2) continue;
+        if (rects.reduce((sum, r) => sum + r.width, 0) > pre.clientWidth) continue;
+        let top = null;
+        for (let i = 0; i < word[0].length; i++) {
+          range.setStart(node, word.index + i);
+          range.setEnd(node, word.index + i + 1);
+          const r = range.getBoundingClientRect();
+          if (top !== null && Math.round(r.top) > top + 2 && letter.test(word[0][i])
+              && letter.test(word[0][i - 1])) {
+            midword.push(word[0].slice(0, i) + '|' + word[0].slice(i));
+          }
+          top = r.width > 0 ? Math.round(r.top) : top;
+        }
+      }
+    }
+  }
+  return {tables, split, midword};
+}"""
+
+WIDTHS = {"desktop": 1280, "phone": 390}
+
+
+@pytest.mark.parametrize("page", NOTEBOOK_PAGES, ids=lambda p: p.strip("/").split("/")[-1])
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("device", WIDTHS)
+def test_tables_and_outputs_fit_the_width(served, browser, device, language, page):
+    """Tables are never clipped (at 1280 px they fit their column; on a phone they scroll),
+    identifiers in tables stay on one line, outputs break lines between words."""
+    context = browser.new_context(viewport={"width": WIDTHS[device], "height": 900})
+    tab = context.new_page()
+    try:
+        tab.goto(served + LANGUAGES[language] + page)
+        layout = tab.evaluate(LAYOUT)
+        screenshot(tab, f"{language}-{page.strip('/').split('/')[-1]}-{device}")
+    finally:
+        context.close()
+    assert layout["tables"], "no tables measured"
+    clipped = [t["head"] for t in layout["tables"] if t["clipped"]]
+    assert not clipped, f"tables cut off at {WIDTHS[device]} px: {clipped}"
+    if device == "desktop":
+        wide = [t for t in layout["tables"] if t["width"] > t["column"] + 1]
+        assert not wide, f"tables wider than their column at 1280 px: {wide}"
+    assert not layout["split"], f"identifiers split across lines: {layout['split']}"
+    assert not layout["midword"], f"outputs broken inside words: {layout['midword'][:10]}"
+
+
+def test_a_valid_sitemap_lies_beside_every_page_where_the_language_switcher_fetches_it(site):
+    import xml.etree.ElementTree as ElementTree
+
+    for page in html_files(site):
+        if page.name != "index.html":
+            continue
+        sitemap = page.parent / "sitemap.xml"
+        assert sitemap.is_file(), f"{sitemap.relative_to(site)} missing (Material fetches it)"
+        root = ElementTree.parse(sitemap).getroot()
+        assert root.tag.endswith("urlset")
+        assert "None" not in sitemap.read_text(encoding="utf-8"), "locations without a site_url"
+
+
+def test_package_versions_come_from_the_lock_not_a_badge_host(site):
+    sys.path.insert(0, str(REPO / "tools"))
+    import uv_lock
+
+    for prefix in LANGUAGES.values():
+        html = (site / prefix / "notebooks" / "gradient" / "index.html").read_text("utf-8")
+        assert "shields.io" not in html
+        soup = BeautifulSoup(html, "html.parser")
+        shown = [code.get_text() for code in soup.select("table code.locked-version")]
+        assert shown == [uv_lock.version("langchain-gradient")], shown

@@ -36,8 +36,10 @@ from pathlib import Path
 
 import nbformat
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import uv_lock  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
-LOCK = REPO / "uv.lock"
 HELPER = "notebook_replay"
 HEADER = (
     "# The versions this page was checked with (from the project's uv.lock). Inside the\n"
@@ -50,41 +52,18 @@ _INSTALL_LINE = re.compile(r"^\s*[%!]pip\s+install\b(?P<args>.*)$", re.M)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[A-Za-z0-9,._-]+\])?")
 
 
-def normalized(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def lock_versions(lock: Path = LOCK) -> dict[str, list[str]]:
-    """Every package in uv.lock, by normalized name: its locked version(s)."""
-    versions: dict[str, list[str]] = {}
-    name = None
-    for line in lock.read_text(encoding="utf-8").splitlines():
-        if line == "[[package]]":
-            name = None
-        elif line.startswith("name = ") and name is None:
-            name = normalized(line.split('"')[1])
-        elif line.startswith("version = ") and name is not None:
-            versions.setdefault(name, []).append(line.split('"')[1])
-            name = ""  # the package's own version, not a dependency's
-    return versions
+def lock_versions() -> dict[str, list[str]]:
+    return uv_lock.versions()
 
 
 def locked_version(name: str, locked: dict[str, list[str]]) -> str:
-    """The package's version in uv.lock; where the lock holds several (one per Python
-    version), the one this environment installed from it."""
-    key = normalized(name.split("[")[0])
-    if key not in locked:
+    found = uv_lock.version(name.split("[")[0], locked)
+    if found is None:
         raise SystemExit(
-            f"pin_install_cells: {name} is not in uv.lock; add it to pyproject.toml and run "
-            "`make lock`, or take it out of the install cell."
+            f"pin_install_cells: {name} is not in uv.lock (or not as installed); add it to "
+            "pyproject.toml and run `make lock` and `make env`, or take it out of the cell."
         )
-    choices = locked[key]
-    if len(choices) == 1:
-        return choices[0]
-    installed = importlib.metadata.version(key)
-    if installed not in choices:
-        raise SystemExit(f"pin_install_cells: {name} {installed} is not in uv.lock: run `make env`")
-    return installed
+    return found
 
 
 def is_install_cell(cell) -> bool:
@@ -122,10 +101,10 @@ def imported_distributions(notebook, locked: dict[str, list[str]]) -> list[str]:
     modules.discard(HELPER)
     owners = importlib.metadata.packages_distributions()
     found = {
-        normalized(distribution)
+        uv_lock.normalized(distribution)
         for module in modules
         for distribution in owners.get(module, [])
-        if normalized(distribution) in locked
+        if uv_lock.normalized(distribution) in locked
     }
     return sorted(found)
 
@@ -142,7 +121,7 @@ def pin(notebook, locked: dict[str, list[str]]) -> bool:
     if not cells:
         return False
     named = [named_packages(cell.source) for cell in cells]
-    everywhere = {normalized(name.split("[")[0]) for names in named for name in names}
+    everywhere = {uv_lock.normalized(name.split("[")[0]) for names in named for name in names}
     missing = [d for d in imported_distributions(notebook, locked) if d not in everywhere]
     named[0] += missing
     changed = False

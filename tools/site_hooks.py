@@ -17,7 +17,16 @@ copy button (an inline SVG plus a hidden copy of the source) inlined into every 
   `<a id="…"></a>`), and the table of contents is rebuilt from the rendered headings, so
   its entries always point at real ids;
 - a "download this notebook" button (mkdocs-jupyter copies the .ipynb beside the page,
-  but Material 9.8 no longer shows a button for it).
+  but Material 9.8 no longer shows a button for it);
+- cell tags (`nbval-skip`, `raises-exception`) are CI plumbing, not shown; a cell that
+  raises on purpose gets one small line saying so above its error.
+
+On every page, PyPI badges (`img.shields.io/pypi/v/<package>`, `…/dm/<package>`) become the
+version in uv.lock that the page was checked with, and a link to the package's download
+statistics: the site loads nothing from another host, and a build with any other external
+image, script or stylesheet in a page's content fails. The site gets a valid
+sitemap.xml beside every page (Material's language switcher fetches one there; a
+missing one was a 404 on every page view).
 
 It also lets mkdocs-static-i18n see notebooks as pages (its open issue #198): the plugin
 rebuilds every File and keeps as pages only the files MkDocs calls Markdown.
@@ -27,12 +36,18 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from pathlib import Path
+from urllib.parse import urlparse
 
 import mkdocs.utils
 from bs4 import BeautifulSoup
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_relative_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import uv_lock  # noqa: E402
 
 SHARED = "assets/notebook"
 _DOWNLOAD_ICON = (
@@ -41,6 +56,10 @@ _DOWNLOAD_ICON = (
 )
 _stylesheets: dict[str, str] = {}  # file name -> CSS, written once after the build
 _MATH = re.compile(r"\$\$|\\\(|(?<![\w$])\$[^\s$][^$\n]*\$(?![\w$])")
+_BADGE = re.compile(r"^https://img\.shields\.io/pypi/(?P<kind>v|dm)/(?P<package>[\w.-]+)")
+_EXTERNAL = {"img": "src", "script": "src", "iframe": "src", "source": "src", "link": "href"}
+_RAISES_TAGS = ("raises-exception", "expected-error")
+_CUE = {"en": "This cell raises an error on purpose.", "zh": "此单元格会故意引发错误。"}
 _NOTEBOOK_LINK = re.compile(r"^(?P<stem>[\w-]+?)(?:\.[a-z]{2}(?:-\w+)?)?\.ipynb(?P<anchor>#.*)?$")
 
 
@@ -54,10 +73,69 @@ def _is_notebook(page) -> bool:
     return page.file.src_uri.endswith(".ipynb")
 
 
+def _language(page) -> str:
+    return "zh" if re.search(r"\.zh\.(md|ipynb)$", page.file.src_uri) else "en"
+
+
+def _locked_versions(soup, page) -> bool:
+    """PyPI badges from a third-party host become the version from uv.lock."""
+    badges = soup.find_all("img", src=_BADGE)
+    for image in badges:
+        match = _BADGE.match(image["src"])
+        package = match["package"]
+        if match["kind"] == "dm":
+            label = "下载统计" if _language(page) == "zh" else "download stats"
+            link = soup.new_tag("a", href=f"https://pypistats.org/packages/{package}")
+            link.string = label
+            image.replace_with(link)
+            continue
+        version = uv_lock.version(package)
+        if version is None:
+            raise PluginError(
+                f"{page.file.src_uri}: a version badge for {package}, which uv.lock does not "
+                "hold; add the package to pyproject.toml and run `make lock`, or drop the badge."
+            )
+        code = soup.new_tag("code", attrs={"class": "locked-version", "title": "uv.lock"})
+        code.string = version
+        image.replace_with(code)
+    return bool(badges)
+
+
+def _no_external_resources(soup, page) -> None:
+    for tag, attribute in _EXTERNAL.items():
+        for element in soup.find_all(tag, attrs={attribute: True}):
+            if tag == "link" and "stylesheet" not in element.get("rel", []):
+                continue
+            if urlparse(element[attribute]).scheme in ("http", "https") or element[
+                attribute
+            ].startswith("//"):
+                raise PluginError(
+                    f"{page.file.src_uri}: <{tag} {attribute}={element[attribute]!r}> would be "
+                    "fetched from another host; the site loads only its own files. Save it "
+                    "under docs/assets/ or make it a link."
+                )
+
+
+def _tags_hidden(soup, page) -> None:
+    """Cell tags are for CI; a cell that raises on purpose says so in one small line."""
+    for toolbar in soup.select(".celltoolbar"):
+        toolbar.decompose()
+    selector = ", ".join(f".jp-CodeCell.celltag_{tag}" for tag in _RAISES_TAGS)
+    for cell in soup.select(selector):
+        outputs = cell.select_one(".jp-Cell-outputWrapper")
+        if outputs is not None:
+            cue = soup.new_tag("p", attrs={"class": "cell-cue"})
+            cue.string = _CUE[_language(page)]
+            outputs.insert(0, cue)
+
+
 def on_page_content(html: str, page, config, files) -> str:
-    if not _is_notebook(page):
-        return html
     soup = BeautifulSoup(html, "html.parser")
+    changed = _locked_versions(soup, page)
+    _no_external_resources(soup, page)
+    if not _is_notebook(page):
+        return str(soup) if changed else html
+    _tags_hidden(soup, page)
 
     css = "\n".join(style.get_text() for style in soup.find_all("style"))
     for style in soup.find_all("style"):
@@ -143,11 +221,36 @@ def on_post_page(output: str, page, config) -> str:
     return output.replace("</head>", f'<link rel="stylesheet" href="{href}">\n</head>', 1)
 
 
+_EMPTY_SITEMAP = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>\n'
+)
+
+
+def _sitemaps(config) -> None:
+    """A sitemap.xml beside every page. Material's language switcher fetches one relative
+    to each `<link rel="alternate">` of the page, and mkdocs-static-i18n makes those the
+    page's twins (`../../zh/notebooks/gradient/`), not the language roots Material
+    expects: without this, two 404s on every page view (`make docs` logged them). Each is
+    the site's own sitemap; without a site_url, mkdocs-static-i18n writes locations such
+    as "None./" that no reader can use, so an empty, valid one stands in (the switcher
+    then follows its links as they are)."""
+    site = Path(config["site_dir"])
+    root_map = site / "sitemap.xml"
+    content = root_map.read_text(encoding="utf-8") if root_map.is_file() else ""
+    if not config.get("site_url") or not content:
+        content = _EMPTY_SITEMAP
+        (site / "sitemap.xml.gz").unlink(missing_ok=True)
+    for page in site.rglob("index.html"):
+        (page.parent / "sitemap.xml").write_text(content, encoding="utf-8")
+
+
 def on_post_build(config) -> None:
     folder = Path(config["site_dir"]) / SHARED
     folder.mkdir(parents=True, exist_ok=True)
     for name, css in _stylesheets.items():
         (folder / name).write_text(css, encoding="utf-8")
+    _sitemaps(config)
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:

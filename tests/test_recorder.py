@@ -297,3 +297,19 @@ def test_the_cell_check_refuses_new_reply_script_problems_unless_the_cell_expect
         check({**cell, "metadata": {"tags": tags}, "outputs": [chunk]})
     with pytest.raises(record_pages.RecordingFailed, match=r"\[ERROR\] chunk"):
         check({**cell, "outputs": [chunk]})
+
+
+def test_the_next_recording_removes_what_a_killed_one_left_but_not_what_was_kept(tmp_path):
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()  # fmt: skip
+    stale = tmp_path / f"{PAGE}-{gone}-abc"
+    running = tmp_path / f"{PAGE}-{os.getpid()}-def"  # a recorder still at work
+    kept = tmp_path / f"{PAGE}-kept-ghi"
+    other = tmp_path / f"other-{gone}-jkl"
+    for folder in (stale, running, kept, other):
+        folder.mkdir()
+        (folder / "x.yaml").write_text("partial")
+    assert record_pages.remove_stale_recordings(tmp_path, PAGE) == [stale]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        p.name for p in (running, kept, other)
+    )

@@ -160,6 +160,28 @@ def _staging_root(committed: Path) -> Path:
     return root
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_recordings(root: Path, page: str) -> list[Path]:
+    """Staging folders (<page>-<pid>-…) left by a recorder that was killed outright: its
+    process is gone and nobody asked to keep them. Kept ones are named <page>-kept-…."""
+    removed = []
+    for folder in sorted(root.glob(f"{page}-*-*")) if root.is_dir() else []:
+        pid = folder.name[len(page) + 1 :].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
 def _run(path: Path, mode: str, env: dict, check) -> object:
     try:
         return run_notebook.execute(path, mode, env, after_cell=check)
@@ -176,7 +198,10 @@ def _run(path: Path, mode: str, env: dict, check) -> object:
 
 def record_page(page: str, *, emulated: bool, keep_partial: bool) -> None:
     committed = cassette_dir()
-    staging = Path(tempfile.mkdtemp(prefix=f"{page}-", dir=_staging_root(committed)))
+    root = _staging_root(committed)
+    for stale in remove_stale_recordings(root, page):
+        print(f"removed {shown(stale)}, left by a recording that was killed", flush=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{page}-{os.getpid()}-", dir=root))
     succeeded = False
     try:
         with emulator_environment(emulated) as (env, application):
@@ -197,6 +222,9 @@ def record_page(page: str, *, emulated: bool, keep_partial: bool) -> None:
               f"{', '.join(n.name for n, _ in replayed)}")  # fmt: skip
         succeeded = True
     except (RecordingFailed, NotebookReplayError, OSError) as problem:
+        if keep_partial:
+            kept_as = staging.with_name(staging.name.replace(f"-{os.getpid()}-", "-kept-", 1))
+            staging = staging.rename(kept_as)
         kept = (
             f"The partial recording is kept in {shown(staging)}."
             if keep_partial

@@ -148,7 +148,9 @@ def test_inside_the_project_the_install_cell_runs_silently():
     assert printed.strip() == "", printed
 
 
-@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.name.count(".") == 1], ids=str)
+@pytest.mark.parametrize(
+    "path", [p for p in NOTEBOOKS if p.name.count(".") == 1], ids=lambda p: p.name
+)
 def test_a_downloaded_notebook_installs_exactly_the_pinned_versions(path):
     cell = install_cells(path)[0]
     result, _ = run_cell(cell.source, "outside")

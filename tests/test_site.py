@@ -172,6 +172,7 @@ def test_page_in_the_browser(served, tab, language, page):
     if page in NOTEBOOK_PAGES:
         check_notebook_page(tab, language)
         check_cells_look_like_the_sites_code_blocks(tab)
+        check_layout(tab.evaluate(LAYOUT), "desktop")
 
     name = f"{language}-{page.strip('/').replace('/', '-') or 'home'}"
     screenshot(tab, f"{name}-light")
@@ -259,6 +260,12 @@ def check_notebook_page(tab, language: str) -> None:
     assert tags.count() == 0 or not any(t.is_visible() for t in tags.all()), "cell tags shown"
     cue = tab.locator(".celltag_raises-exception .cell-cue").first
     assert cue.is_visible() and CUE[language] in cue.inner_text()
+    # One line above the error, as wide as the output, not a column beside it.
+    for cell in tab.locator("[id].celltag_raises-exception").all():
+        assert cell.locator(".cell-cue").count() == 1, "the cue repeated"
+    area = tab.locator("[id].celltag_raises-exception .jp-OutputArea").first.bounding_box()
+    box = cue.bounding_box()
+    assert box["width"] > area["width"] / 2 and box["height"] < 40, (box, area)
 
     download = tab.locator("a.notebook-download")
     href = download.get_attribute("href")
@@ -342,20 +349,9 @@ LAYOUT = """() => {
 WIDTHS = {"desktop": 1280, "phone": 390}
 
 
-@pytest.mark.parametrize("page", NOTEBOOK_PAGES, ids=lambda p: p.strip("/").split("/")[-1])
-@pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("device", WIDTHS)
-def test_tables_and_outputs_fit_the_width(served, browser, device, language, page):
+def check_layout(layout: dict, device: str) -> None:
     """Tables are never clipped (at 1280 px they fit their column; on a phone they scroll),
     identifiers in tables stay on one line, outputs break lines between words."""
-    context = browser.new_context(viewport={"width": WIDTHS[device], "height": 900})
-    tab = context.new_page()
-    try:
-        tab.goto(served + LANGUAGES[language] + page)
-        layout = tab.evaluate(LAYOUT)
-        screenshot(tab, f"{language}-{page.strip('/').split('/')[-1]}-{device}")
-    finally:
-        context.close()
     assert layout["tables"], "no tables measured"
     clipped = [t["head"] for t in layout["tables"] if t["clipped"]]
     assert not clipped, f"tables cut off at {WIDTHS[device]} px: {clipped}"
@@ -364,6 +360,21 @@ def test_tables_and_outputs_fit_the_width(served, browser, device, language, pag
         assert not wide, f"tables wider than their column at 1280 px: {wide}"
     assert not layout["split"], f"identifiers split across lines: {layout['split']}"
     assert not layout["midword"], f"outputs broken inside words: {layout['midword'][:10]}"
+
+
+@pytest.mark.parametrize("page", NOTEBOOK_PAGES, ids=lambda p: p.strip("/").split("/")[-1])
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_tables_and_outputs_fit_a_phone(served, browser, language, page):
+    """The same layout checks as at 1280 px (test_page_in_the_browser), at 390 px."""
+    context = browser.new_context(viewport={"width": WIDTHS["phone"], "height": 900})
+    tab = context.new_page()
+    try:
+        tab.goto(served + LANGUAGES[language] + page)
+        layout = tab.evaluate(LAYOUT)
+        screenshot(tab, f"{language}-{page.strip('/').split('/')[-1]}-phone")
+    finally:
+        context.close()
+    check_layout(layout, "phone")
 
 
 def test_a_valid_sitemap_lies_beside_every_page_where_the_language_switcher_fetches_it(site):

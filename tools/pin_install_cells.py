@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import importlib.metadata
 import os
 import re
@@ -84,6 +85,11 @@ def named_packages(source: str) -> list[str]:
     return names
 
 
+@functools.cache
+def _owners() -> dict[str, list[str]]:
+    return importlib.metadata.packages_distributions()  # slow: every installed package
+
+
 def imported_distributions(notebook, locked: dict[str, list[str]]) -> list[str]:
     """Third-party distributions the page's code imports, as uv.lock names them."""
     from IPython.core.inputtransformer2 import TransformerManager
@@ -99,7 +105,7 @@ def imported_distributions(notebook, locked: dict[str, list[str]]) -> list[str]:
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 modules.add(node.module.split(".")[0])
     modules.discard(HELPER)
-    owners = importlib.metadata.packages_distributions()
+    owners = _owners()
     found = {
         uv_lock.normalized(distribution)
         for module in modules

@@ -122,8 +122,9 @@ def _tags_hidden(soup, page) -> None:
         toolbar.decompose()
     selector = ", ".join(f".jp-CodeCell.celltag_{tag}" for tag in _RAISES_TAGS)
     for cell in soup.select(selector):
-        outputs = cell.select_one(".jp-Cell-outputWrapper")
-        if outputs is not None:
+        # nbconvert nests two elements with the cell's classes: one cue per output area.
+        outputs = cell.select_one(".jp-OutputArea")
+        if outputs is not None and not outputs.select_one(".cell-cue"):
             cue = soup.new_tag("p", attrs={"class": "cell-cue"})
             cue.string = _CUE[_language(page)]
             outputs.insert(0, cue)

@@ -17,6 +17,7 @@ import urllib3.connectionpool
 import vcr
 import vcr.stubs
 import vcr.stubs.aiohttp_stubs
+import vcr.stubs.httpx_stubs
 import yaml
 from vcr.persisters.filesystem import CassetteNotFoundError
 from vcr.request import Request
@@ -339,7 +340,8 @@ def open_cassette(
 
 # vcrpy raises this name when a replay meets a request no interaction answers; ours is a
 # subclass whose message names the cassette, the request and the command that re-records.
-# The urllib3/requests stubs and the aiohttp stub (the OCI SDK's async client) each
-# import the name for themselves.
+# The urllib3/requests stubs, the aiohttp stub (the OCI SDK's async client) and the httpx
+# stub (the openai SDK) each import the name for themselves.
 vcr.stubs.CannotOverwriteExistingCassetteException = UnmatchedRequestError
 vcr.stubs.aiohttp_stubs.CannotOverwriteExistingCassetteException = UnmatchedRequestError
+vcr.stubs.httpx_stubs.CannotOverwriteExistingCassetteException = UnmatchedRequestError

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from vcr.errors import CannotOverwriteExistingCassetteException
@@ -149,4 +150,19 @@ def _closest(cassette, request) -> str:
     return (
         f"The closest recorded request differs in {reasons[:400]}\n"
         "The page's code or an SDK version changed since the cassette was recorded. "
+    )
+
+
+@functools.cache
+def unmatched_for_openai() -> type:
+    """UnmatchedRequestError as the openai SDK (ChatOpenAI) must see it. That SDK retries
+    any exception its transport raises, then wraps it in APIConnectionError("Connection
+    error."), except its own OpenAIError, which it passes on at once. This subclass is both,
+    so a replay's unmatched request surfaces as itself, on the first attempt."""
+    from openai import OpenAIError
+
+    return type(
+        "UnmatchedRequestError",
+        (UnmatchedRequestError, OpenAIError),
+        {"__module__": __name__, "__doc__": UnmatchedRequestError.__doc__},
     )

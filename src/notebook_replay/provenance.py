@@ -18,6 +18,9 @@ PACKAGES = (
     "langchain-community",
     "langchain-oci",
     "oci",
+    "langchain",
+    "langchain-openai",
+    "openai",
     "vcrpy",
 )
 

@@ -84,19 +84,37 @@ def _ask(credential: Credential) -> str:
 
 # --- DigitalOcean Gradient -----------------------------------------------------------
 
+
+def _openai_replay_only() -> list:
+    """The page also calls the service through the openai SDK (ChatOpenAI with DigitalOcean's
+    base URL), whose httpx transport vcrpy patches: its unmatched requests must raise the
+    helper's error at once, not after the SDK's retries as an APIConnectionError."""
+    import vcr.stubs.httpx_stubs
+
+    from .errors import unmatched_for_openai
+
+    return [
+        (vcr.stubs.httpx_stubs, "CannotOverwriteExistingCassetteException", unmatched_for_openai())
+    ]
+
+
 GRADIENT = Provider(
     service="DigitalOcean Gradient",
     credentials=(
         Credential(
             "DIGITALOCEAN_INFERENCE_KEY",
-            "Create a model access key in the DigitalOcean console: Gradient AI Platform → "
-            "Serverless Inference → Create model access key.",
+            "Create a model access key in the DigitalOcean control panel: INFERENCE → Manage → "
+            "Create model access key.",
         ),
     ),
     # langchain-gradient reads the key when it is imported, so this must come first.
     placeholders={"DIGITALOCEAN_INFERENCE_KEY": GRADIENT_PLACEHOLDER_KEY},
+    replay_only=_openai_replay_only,
+    # The same key travels as a Bearer token through pydo and the openai SDK alike: the
+    # scrubber drops every Authorization header, and a live recording also replaces the
+    # key's value wherever else it appears.
     secrets=lambda: [os.environ.get("DIGITALOCEAN_INFERENCE_KEY", "")],
-    sdks=("langchain-gradient", "pydo", "azure-core"),
+    sdks=("langchain-gradient", "pydo", "azure-core", "langchain-openai", "openai"),
 )
 
 

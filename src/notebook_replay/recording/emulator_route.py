@@ -5,7 +5,9 @@ The connection keeps the real service's host name and port, so vcrpy records
 only the socket goes to the emulator. Both SDK stacks are covered: vcrpy builds its
 HTTPS stub on ``_baseclass``, for urllib3's pools and the OCI SDK's own pool alike.
 The OCI SDK's async client (aiohttp, used by langchain-oci's ``ainvoke``/``astream``)
-is routed by wrapping the ``ClientSession._request`` that vcrpy calls when it records.
+is routed by wrapping the ``ClientSession._request`` that vcrpy calls when it records, and
+the openai SDK (httpx, used by ``ChatOpenAI``) by wrapping the transport methods vcrpy
+calls when it records.
 """
 
 from __future__ import annotations
@@ -71,6 +73,49 @@ def aiohttp_routed(address: str):
         yield
     finally:
         vcr.patch._AiohttpClientSessionRequest = original
+
+
+@contextlib.contextmanager
+def httpx_routed(address: str):
+    """While recording: make vcrpy's "real" httpx request go to the emulator over plain
+    HTTP, keeping the request's Host header. vcrpy builds the cassette's request from the
+    original (https) request before it calls these, and the response handed back keeps
+    the original request, so nothing but the socket ever sees the emulator's address.
+    Like the aiohttp route, vcrpy reads these module globals when a cassette is entered."""
+    import httpx
+    import vcr.patch
+
+    names = ("_HttpxHttpTransport_handle_request", "_HttpxAsyncHttpTransport_handle_async_request")
+    originals = {name: getattr(vcr.patch, name) for name in names}
+    host, port = _target(address)
+
+    def local(request: httpx.Request) -> httpx.Request:
+        url = request.url.copy_with(scheme="http", host=host, port=port)
+        return httpx.Request(
+            request.method,
+            url,
+            headers=request.headers,  # Host stays the service's
+            stream=request.stream,
+            extensions=request.extensions,
+        )
+
+    def handle_request(self, request):
+        response = originals[names[0]](self, local(request))
+        response.request = request
+        return response
+
+    async def handle_async_request(self, request):
+        response = await originals[names[1]](self, local(request))
+        response.request = request
+        return response
+
+    vcr.patch._HttpxHttpTransport_handle_request = handle_request
+    vcr.patch._HttpxAsyncHttpTransport_handle_async_request = handle_async_request
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(vcr.patch, name, original)
 
 
 def patches(address: str) -> list:

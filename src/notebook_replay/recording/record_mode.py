@@ -69,10 +69,11 @@ def begin(page: str, provider: Provider, path: Path):
         text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
         write_atomically(provenance.provenance_path(path), text)
 
-    # One context for the page: leaving it closes the cassette, then lifts the aiohttp route.
+    # One context for the page: leaving it closes the cassette, then lifts the routes.
     context = contextlib.ExitStack()
     if emulator:
         context.enter_context(emulator_route.aiohttp_routed(emulator))
+        context.enter_context(emulator_route.httpx_routed(emulator))
     cassette_context, _ = open_cassette(
         path,
         recording=True,

@@ -331,6 +331,39 @@ def test_gradient_reasoning_models_answer_reasoning_content_and_count_it(control
     assert "reasoning_content" not in (plain.choices[0].message.model_extra or {})
 
 
+def test_gradient_takes_every_effort_digitalocean_lists_and_refuses_others(controls_app):
+    """pydo's create_chat_completion docstring (DigitalOcean's API description) lists
+    none, minimal, low, medium, high and xhigh."""
+    import openai
+
+    client = openai_client(controls_app[1])
+    ask = dict(
+        model="openai-gpt-oss-120b",
+        messages=[{"role": "user", "content": "How many r in strawberry?"}],
+    )
+    high = client.chat.completions.create(reasoning_effort="xhigh", **ask)
+    assert high.choices[0].message.content == "Three."
+    with pytest.raises(openai.BadRequestError, match="reasoning_effort|Supported values"):
+        client.chat.completions.create(reasoning_effort="extreme", **ask)
+
+
+def test_gradient_usage_has_digitalocean_cache_counters(controls_app):
+    """DigitalOcean's usage schema (pydo create_chat_completion response) requires the
+    cache counters; no cache hit is emulated, so they are 0."""
+    client = openai_client(controls_app[1])
+    reply = client.chat.completions.create(
+        model="llama3.3-70b-instruct",
+        messages=[{"role": "user", "content": "capital of Portugal?"}],
+    )
+    usage = reply.usage.model_extra
+    assert usage["cache_read_input_tokens"] == 0 and usage["cache_created_input_tokens"] == 0
+    assert usage["cache_creation"] == {
+        "ephemeral_1h_input_tokens": 0,
+        "ephemeral_5m_input_tokens": 0,
+    }
+    assert reply.choices[0].message.refusal is None
+
+
 def test_oci_reasoning_content_and_usage_details_for_openai_models(oci_emu):
     gpt = langchain_oci("openai.gpt-oss-120b")
     answer = gpt.invoke("How many r in strawberry?")

@@ -22,7 +22,8 @@ from .refusals import Refused, record_problem, wrong_type
 from .replies import ScriptProblem, Turn, answer
 
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")
-EFFORTS = ("none", "minimal", "low", "medium", "high")
+# DigitalOcean's own API description (pydo create_chat_completion) lists these known values.
+EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
 FIELD_TYPES = {
     "model": "string",
     "messages": "array",
@@ -218,7 +219,7 @@ def validate(request: Request, body: dict) -> catalog.Model:
             f"Invalid value: '{effort}'. Supported values are: "
             + ", ".join(f"'{e}'" for e in EFFORTS)
             + ".",
-            "gradient.control.reasoning",
+            "gradient.validate.reasoning-effort",
             "reasoning_effort",
         )
     response_format = (body.get("response_format") or {}).get("type")
@@ -310,7 +311,7 @@ def _call_id(raw: bytes, i: int) -> str:
 
 
 def _message(raw: bytes, choice: controls.Choice) -> dict:
-    message: dict = {"role": "assistant", "content": choice.text or None}
+    message: dict = {"role": "assistant", "content": choice.text or None, "refusal": None}
     if choice.reasoning:
         message["reasoning_content"] = choice.reasoning
     if choice.tool_calls:
@@ -326,10 +327,15 @@ def _message(raw: bytes, choice: controls.Choice) -> dict:
 
 
 def usage(reply: controls.Reply) -> dict:
+    """DigitalOcean's usage object (its cache counters always 0: no cache hit is emulated),
+    plus the OpenAI-style details (assumed)."""
     return {
         "prompt_tokens": reply.prompt_tokens,
         "completion_tokens": reply.completion_tokens,
         "total_tokens": reply.prompt_tokens + reply.completion_tokens,
+        "cache_created_input_tokens": 0,
+        "cache_creation": {"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": 0},
+        "cache_read_input_tokens": 0,
         "prompt_tokens_details": {"cached_tokens": 0},
         "completion_tokens_details": {"reasoning_tokens": reply.reasoning_tokens},
     }

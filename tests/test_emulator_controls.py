@@ -309,6 +309,35 @@ def test_parallel_tool_calls_only_where_the_catalog_says_so(oci_emu, controls_ap
     )
 
 
+def test_oci_generic_streamed_parallel_calls_open_at_position_0_then_id_less_fragments(oci_emu):
+    """The GPT pattern langchain-oci's process_stream_tool_calls documents: an id+name delta
+    opens each call at toolCalls position 0, id-less argument fragments follow."""
+    maverick = langchain_oci("meta.llama-4-maverick-17b-128e-instruct-fp8")
+    chunks = list(maverick.bind_tools([get_weather]).stream("weather in Porto and Lisbon"))
+    whole = sum(chunks[1:], chunks[0])
+    assert [c["args"] for c in whole.tool_calls] == [{"city": "Porto"}, {"city": "Lisbon"}]
+    assert "oci.stream.generic-tool-calls" in oci_emu.state.ledger_used
+    response = oci_raw_chat(
+        generic(
+            "weather in Porto and Lisbon",
+            isStream=True,
+            tools=[{"type": "FUNCTION", "name": "get_weather", "parameters": {}}],
+        ),
+        model="meta.llama-4-maverick-17b-128e-instruct-fp8",
+    )
+    assert response.headers.get("opc-request-id")
+    deltas = [
+        event["message"]["toolCalls"]
+        for event in (json.loads(e.data) for e in response.data.events() if e.data != "[DONE]")
+        if event.get("message", {}).get("toolCalls")
+    ]
+    assert all(len(d) == 1 for d in deltas)
+    openings = [d[0] for d in deltas if "id" in d[0]]
+    assert [o["name"] for o in openings] == ["get_weather", "get_weather"]
+    assert all(o["arguments"] == "" for o in openings)
+    assert len(deltas) > len(openings) + 2  # token-sized argument fragments
+
+
 # --- Reasoning and usage details -----------------------------------------------------
 
 

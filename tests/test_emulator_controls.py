@@ -376,6 +376,32 @@ def test_gradient_takes_every_effort_digitalocean_lists_and_refuses_others(contr
         client.chat.completions.create(reasoning_effort="extreme", **ask)
 
 
+def test_gradient_stream_options_usage_chunk_and_refusal_without_stream(controls_app):
+    """OpenAI's stream options: the usage chunk comes last with no choices, every other
+    chunk has usage null; without stream the service refuses them in its own words, as
+    langchain-gradient's comment quotes them."""
+    import httpx
+
+    from notebook_replay.providers import GRADIENT_PLACEHOLDER_KEY
+
+    ask = dict(
+        model="llama3.3-70b-instruct",
+        messages=[{"role": "user", "content": "capital of Portugal?"}],
+        stream_options={"include_usage": True},
+    )
+    headers = {"authorization": f"Bearer {GRADIENT_PLACEHOLDER_KEY}"}
+    url = f"http://{controls_app[1]}/v1/chat/completions"
+    streamed = httpx.post(url, json={**ask, "stream": True}, headers=headers).text
+    chunks = [json.loads(line[6:]) for line in streamed.split("\n\n") if line[6:7] == "{"]
+    assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["total_tokens"] > 0
+    assert all("usage" in c and c["usage"] is None for c in chunks[:-1])
+    refused = httpx.post(url, json=ask, headers=headers)
+    assert refused.status_code == 400
+    assert refused.json()["error"]["message"] == (
+        "Stream options can only be defined when `stream=True`"
+    )
+
+
 def test_gradient_usage_has_digitalocean_cache_counters(controls_app):
     """DigitalOcean's usage schema (pydo create_chat_completion response) requires the
     cache counters; no cache hit is emulated, so they are 0."""

@@ -247,7 +247,8 @@ def validate(request: Request, body: dict) -> catalog.Model:
     if body.get("stream_options") and not body.get("stream"):
         raise Refused(
             400,
-            "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+            # The service's own words, as langchain-gradient quotes them (chat_models.py:314).
+            "Stream options can only be defined when `stream=True`",
             "gradient.validate.stream-options",
             "stream_options",
         )
@@ -382,9 +383,12 @@ def stream_events(raw: bytes, turn: Turn, reply: controls.Reply) -> list[str]:
     whole = completion(raw, turn, reply)
     head = {k: whole[k] for k in ("id", "created", "model")} | {"object": "chat.completion.chunk"}
 
+    # With include_usage every other chunk carries "usage": null (the OpenAI contract).
+    no_usage = {"usage": None} if turn.include_usage else {}
+
     def chunk(index: int, delta: dict, finish=None) -> str:
         choice = {"index": index, "delta": delta, "finish_reason": finish, "logprobs": None}
-        return json.dumps({**head, "choices": [choice]})
+        return json.dumps({**head, "choices": [choice], **no_usage})
 
     events = []
     for index, choice in enumerate(whole["choices"]):

@@ -436,6 +436,43 @@ def test_oci_reasoning_content_and_usage_details_for_openai_models(oci_emu):
 # --- Token-sized, deterministic streams ----------------------------------------------
 
 
+def _events(response) -> list:
+    return [e.data if e.data == "[DONE]" else json.loads(e.data) for e in response.data.events()]
+
+
+def test_oci_stream_framing_on_the_wire_in_both_formats(oci_emu):
+    """What the clients do not all read, checked on the wire: COHERE deltas, then a final
+    event repeating the whole text with the CHATBOT turn, finishReason and usage, no
+    [DONE]; GENERIC an empty first delta, a finishReason event, a usage event, [DONE];
+    a pad on every JSON event; GENERIC text answers carry toolCalls []."""
+    usage = {"isStream": True, "streamOptions": {"isIncludeUsage": True}}
+    cohere = _events(
+        oci_raw_chat(
+            {"apiFormat": "COHERE", "message": "capital of Portugal", **usage},
+            model="cohere.command-a-03-2025",
+        )
+    )
+    *deltas, final = cohere
+    assert "".join(e["text"] for e in deltas) == final["text"] == TWO_SENTENCES
+    assert all("finishReason" not in e for e in deltas)
+    assert final["finishReason"] == "COMPLETE" and final["usage"]["totalTokens"] > 0
+    assert final["chatHistory"][-1] == {"role": "CHATBOT", "message": TWO_SENTENCES}
+    generic_stream = _events(oci_raw_chat(generic(**usage)))
+    assert generic_stream[0]["message"]["content"] == [{"type": "TEXT", "text": ""}]
+    assert generic_stream[-1] == "[DONE]"
+    assert generic_stream[-3]["finishReason"] == "stop"
+    assert set(generic_stream[-2]) == {"usage", "pad"}
+    assert generic_stream[-2]["usage"]["totalTokens"] > 0
+    assert all(isinstance(e, str) or e["pad"] for e in cohere + generic_stream)
+    answer = oci_raw_chat(generic()).data.chat_response
+    assert answer.choices[0].message.tool_calls == []
+    cohere_answer = oci_raw_chat(
+        {"apiFormat": "COHERE", "message": "capital of Portugal"}, model="cohere.command-a-03-2025"
+    ).data.chat_response
+    assert cohere_answer.chat_history[-1].role == "CHATBOT"
+    assert cohere_answer.chat_history[-1].message == TWO_SENTENCES
+
+
 def _check_token_sized(pieces: list[str]) -> None:
     pieces = [p for p in pieces if p]
     assert "".join(pieces) == TWO_SENTENCES

@@ -362,7 +362,7 @@ def test_gradient_reasoning_models_answer_reasoning_content_and_count_it(control
 
 def test_gradient_takes_every_effort_digitalocean_lists_and_refuses_others(controls_app):
     """pydo's create_chat_completion docstring (DigitalOcean's API description) lists
-    none, minimal, low, medium, high and xhigh."""
+    none, minimal, low, medium, high and xhigh; DigitalOcean's Use Reasoning page adds max."""
     import openai
 
     client = openai_client(controls_app[1])
@@ -370,8 +370,9 @@ def test_gradient_takes_every_effort_digitalocean_lists_and_refuses_others(contr
         model="openai-gpt-oss-120b",
         messages=[{"role": "user", "content": "How many r in strawberry?"}],
     )
-    high = client.chat.completions.create(reasoning_effort="xhigh", **ask)
-    assert high.choices[0].message.content == "Three."
+    for effort in ("xhigh", "max"):
+        high = client.chat.completions.create(reasoning_effort=effort, **ask)
+        assert high.choices[0].message.content == "Three."
     with pytest.raises(openai.BadRequestError, match="reasoning_effort|Supported values"):
         client.chat.completions.create(reasoning_effort="extreme", **ask)
 

@@ -22,8 +22,9 @@ from .refusals import Refused, record_problem, wrong_type
 from .replies import ScriptProblem, Turn, answer
 
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")
-# DigitalOcean's own API description (pydo create_chat_completion) lists these known values.
-EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
+# The known values in DigitalOcean's API description (pydo create_chat_completion) and in
+# its "Use Reasoning" page (none, low, medium, high, max).
+EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 FIELD_TYPES = {
     "model": "string",
     "messages": "array",

@@ -904,6 +904,23 @@ def test_an_answer_marks_only_the_behaviours_it_relied_on():
         assert {"gradient.error.envelope", "gradient.validate.messages-empty"} <= set(
             application.state.ledger_used
         )
+        assert "gradient.control.sampling-no-effect" not in application.state.ledger_used
+        openai_client(address).chat.completions.create(
+            model="llama3.3-70b-instruct",
+            messages=[{"role": "user", "content": "capital of Portugal"}],
+            temperature=1.5,
+        )
+        assert "gradient.control.sampling-no-effect" in application.state.ledger_used
+
+
+def test_oci_answer_with_sampling_parameters_says_they_had_no_effect(oci_emu):
+    oci_emu.state.ledger_used.clear()  # the module's emulator is shared: start afresh
+    assert oci_raw_chat(generic()).data.chat_response.choices[0].message.content
+    assert "oci.control.sampling-no-effect" not in oci_emu.state.ledger_used
+    hot = oci_raw_chat(generic(temperature=1.9, topK=5)).data.chat_response
+    cold = oci_raw_chat(generic(temperature=0)).data.chat_response
+    assert hot.choices[0].message.content[0].text == cold.choices[0].message.content[0].text
+    assert "oci.control.sampling-no-effect" in oci_emu.state.ledger_used
 
 
 def test_an_emulator_defect_is_a_json_500_and_a_problem_never_a_traceback(monkeypatch):

@@ -61,6 +61,8 @@ KNOWN_FIELDS = {
     "verbosity",
     "web_search_options",
 }
+# Sampling fields accepted without effect: a scripted answer does not vary (see the ledger).
+SAMPLING = ("temperature", "top_p", "seed", "frequency_penalty", "presence_penalty", "logit_bias")
 # (type, code) of error bodies by status.
 _ERROR_KINDS = {
     400: ("invalid_request_error", None),
@@ -440,6 +442,8 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
             model = validate(request, body)
             if set(body) - KNOWN_FIELDS:
                 ledger.use(request, "gradient.control.unknown-fields-ignored")
+            if any(body.get(name) is not None for name in SAMPLING):
+                ledger.use(request, "gradient.control.sampling-no-effect")
             try:
                 turn = turn_of(body, model)
             except (AttributeError, KeyError, TypeError, ValueError) as unreadable:

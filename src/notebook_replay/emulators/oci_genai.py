@@ -71,6 +71,8 @@ GENERIC_TYPES = {
     "isParallelToolCalls": "boolean",
     "logProbs": "integer",
 }
+# Sampling fields accepted without effect: a scripted answer does not vary (see the ledger).
+SAMPLING = ("temperature", "topP", "topK", "seed", "frequencyPenalty", "presencePenalty")
 # Temperature ranges the emulator enforces per API format (see the ledger: assumed).
 TEMPERATURE = {"COHERE": 1.0, "COHEREV2": 1.0, "GENERIC": 2.0}
 # Model families: a Cohere model answers both Cohere formats (see the ledger: assumed).
@@ -661,6 +663,8 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
                 turn = turn_of(chat_request, model_id, model)
             except (AttributeError, KeyError, TypeError, ValueError):
                 raise Refused(400, MALFORMED, "oci.error.malformed") from None
+            if any(chat_request.get(name) is not None for name in SAMPLING):
+                ledger.use(request, "oci.control.sampling-no-effect")
             reply = controls.shape(turn, answer(script, turn))
         except Unsupported as refused:
             ledger.use(request, refused.ledger_id)

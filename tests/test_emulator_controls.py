@@ -309,6 +309,35 @@ def test_parallel_tool_calls_only_where_the_catalog_says_so(oci_emu, controls_ap
     )
 
 
+def test_oci_generic_streamed_parallel_calls_open_at_position_0_then_id_less_fragments(oci_emu):
+    """The GPT pattern langchain-oci's process_stream_tool_calls documents: an id+name delta
+    opens each call at toolCalls position 0, id-less argument fragments follow."""
+    maverick = langchain_oci("meta.llama-4-maverick-17b-128e-instruct-fp8")
+    chunks = list(maverick.bind_tools([get_weather]).stream("weather in Porto and Lisbon"))
+    whole = sum(chunks[1:], chunks[0])
+    assert [c["args"] for c in whole.tool_calls] == [{"city": "Porto"}, {"city": "Lisbon"}]
+    assert "oci.stream.generic-tool-calls" in oci_emu.state.ledger_used
+    response = oci_raw_chat(
+        generic(
+            "weather in Porto and Lisbon",
+            isStream=True,
+            tools=[{"type": "FUNCTION", "name": "get_weather", "parameters": {}}],
+        ),
+        model="meta.llama-4-maverick-17b-128e-instruct-fp8",
+    )
+    assert response.headers.get("opc-request-id")
+    deltas = [
+        event["message"]["toolCalls"]
+        for event in (json.loads(e.data) for e in response.data.events() if e.data != "[DONE]")
+        if event.get("message", {}).get("toolCalls")
+    ]
+    assert all(len(d) == 1 for d in deltas)
+    openings = [d[0] for d in deltas if "id" in d[0]]
+    assert [o["name"] for o in openings] == ["get_weather", "get_weather"]
+    assert all(o["arguments"] == "" for o in openings)
+    assert len(deltas) > len(openings) + 2  # token-sized argument fragments
+
+
 # --- Reasoning and usage details -----------------------------------------------------
 
 
@@ -331,6 +360,66 @@ def test_gradient_reasoning_models_answer_reasoning_content_and_count_it(control
     assert "reasoning_content" not in (plain.choices[0].message.model_extra or {})
 
 
+def test_gradient_takes_every_effort_digitalocean_lists_and_refuses_others(controls_app):
+    """pydo's create_chat_completion docstring (DigitalOcean's API description) lists
+    none, minimal, low, medium, high and xhigh; DigitalOcean's Use Reasoning page adds max."""
+    import openai
+
+    client = openai_client(controls_app[1])
+    ask = dict(
+        model="openai-gpt-oss-120b",
+        messages=[{"role": "user", "content": "How many r in strawberry?"}],
+    )
+    for effort in ("xhigh", "max"):
+        high = client.chat.completions.create(reasoning_effort=effort, **ask)
+        assert high.choices[0].message.content == "Three."
+    with pytest.raises(openai.BadRequestError, match="reasoning_effort|Supported values"):
+        client.chat.completions.create(reasoning_effort="extreme", **ask)
+
+
+def test_gradient_stream_options_usage_chunk_and_refusal_without_stream(controls_app):
+    """OpenAI's stream options: the usage chunk comes last with no choices, every other
+    chunk has usage null; without stream the service refuses them in its own words, as
+    langchain-gradient's comment quotes them."""
+    import httpx
+
+    from notebook_replay.providers import GRADIENT_PLACEHOLDER_KEY
+
+    ask = dict(
+        model="llama3.3-70b-instruct",
+        messages=[{"role": "user", "content": "capital of Portugal?"}],
+        stream_options={"include_usage": True},
+    )
+    headers = {"authorization": f"Bearer {GRADIENT_PLACEHOLDER_KEY}"}
+    url = f"http://{controls_app[1]}/v1/chat/completions"
+    streamed = httpx.post(url, json={**ask, "stream": True}, headers=headers).text
+    chunks = [json.loads(line[6:]) for line in streamed.split("\n\n") if line[6:7] == "{"]
+    assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["total_tokens"] > 0
+    assert all("usage" in c and c["usage"] is None for c in chunks[:-1])
+    refused = httpx.post(url, json=ask, headers=headers)
+    assert refused.status_code == 400
+    assert refused.json()["error"]["message"] == (
+        "Stream options can only be defined when `stream=True`"
+    )
+
+
+def test_gradient_usage_has_digitalocean_cache_counters(controls_app):
+    """DigitalOcean's usage schema (pydo create_chat_completion response) requires the
+    cache counters; no cache hit is emulated, so they are 0."""
+    client = openai_client(controls_app[1])
+    reply = client.chat.completions.create(
+        model="llama3.3-70b-instruct",
+        messages=[{"role": "user", "content": "capital of Portugal?"}],
+    )
+    usage = reply.usage.model_extra
+    assert usage["cache_read_input_tokens"] == 0 and usage["cache_created_input_tokens"] == 0
+    assert usage["cache_creation"] == {
+        "ephemeral_1h_input_tokens": 0,
+        "ephemeral_5m_input_tokens": 0,
+    }
+    assert reply.choices[0].message.refusal is None
+
+
 def test_oci_reasoning_content_and_usage_details_for_openai_models(oci_emu):
     gpt = langchain_oci("openai.gpt-oss-120b")
     answer = gpt.invoke("How many r in strawberry?")
@@ -346,6 +435,43 @@ def test_oci_reasoning_content_and_usage_details_for_openai_models(oci_emu):
 
 
 # --- Token-sized, deterministic streams ----------------------------------------------
+
+
+def _events(response) -> list:
+    return [e.data if e.data == "[DONE]" else json.loads(e.data) for e in response.data.events()]
+
+
+def test_oci_stream_framing_on_the_wire_in_both_formats(oci_emu):
+    """What the clients do not all read, checked on the wire: COHERE deltas, then a final
+    event repeating the whole text with the CHATBOT turn, finishReason and usage, no
+    [DONE]; GENERIC an empty first delta, a finishReason event, a usage event, [DONE];
+    a pad on every JSON event; GENERIC text answers carry toolCalls []."""
+    usage = {"isStream": True, "streamOptions": {"isIncludeUsage": True}}
+    cohere = _events(
+        oci_raw_chat(
+            {"apiFormat": "COHERE", "message": "capital of Portugal", **usage},
+            model="cohere.command-a-03-2025",
+        )
+    )
+    *deltas, final = cohere
+    assert "".join(e["text"] for e in deltas) == final["text"] == TWO_SENTENCES
+    assert all("finishReason" not in e for e in deltas)
+    assert final["finishReason"] == "COMPLETE" and final["usage"]["totalTokens"] > 0
+    assert final["chatHistory"][-1] == {"role": "CHATBOT", "message": TWO_SENTENCES}
+    generic_stream = _events(oci_raw_chat(generic(**usage)))
+    assert generic_stream[0]["message"]["content"] == [{"type": "TEXT", "text": ""}]
+    assert generic_stream[-1] == "[DONE]"
+    assert generic_stream[-3]["finishReason"] == "stop"
+    assert set(generic_stream[-2]) == {"usage", "pad"}
+    assert generic_stream[-2]["usage"]["totalTokens"] > 0
+    assert all(isinstance(e, str) or e["pad"] for e in cohere + generic_stream)
+    answer = oci_raw_chat(generic()).data.chat_response
+    assert answer.choices[0].message.tool_calls == []
+    cohere_answer = oci_raw_chat(
+        {"apiFormat": "COHERE", "message": "capital of Portugal"}, model="cohere.command-a-03-2025"
+    ).data.chat_response
+    assert cohere_answer.chat_history[-1].role == "CHATBOT"
+    assert cohere_answer.chat_history[-1].message == TWO_SENTENCES
 
 
 def _check_token_sized(pieces: list[str]) -> None:
@@ -778,6 +904,23 @@ def test_an_answer_marks_only_the_behaviours_it_relied_on():
         assert {"gradient.error.envelope", "gradient.validate.messages-empty"} <= set(
             application.state.ledger_used
         )
+        assert "gradient.control.sampling-no-effect" not in application.state.ledger_used
+        openai_client(address).chat.completions.create(
+            model="llama3.3-70b-instruct",
+            messages=[{"role": "user", "content": "capital of Portugal"}],
+            temperature=1.5,
+        )
+        assert "gradient.control.sampling-no-effect" in application.state.ledger_used
+
+
+def test_oci_answer_with_sampling_parameters_says_they_had_no_effect(oci_emu):
+    oci_emu.state.ledger_used.clear()  # the module's emulator is shared: start afresh
+    assert oci_raw_chat(generic()).data.chat_response.choices[0].message.content
+    assert "oci.control.sampling-no-effect" not in oci_emu.state.ledger_used
+    hot = oci_raw_chat(generic(temperature=1.9, topK=5)).data.chat_response
+    cold = oci_raw_chat(generic(temperature=0)).data.chat_response
+    assert hot.choices[0].message.content[0].text == cold.choices[0].message.content[0].text
+    assert "oci.control.sampling-no-effect" in oci_emu.state.ledger_used
 
 
 def test_an_emulator_defect_is_a_json_500_and_a_problem_never_a_traceback(monkeypatch):

@@ -22,7 +22,9 @@ from .refusals import Refused, record_problem, wrong_type
 from .replies import ScriptProblem, Turn, answer
 
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")
-EFFORTS = ("none", "minimal", "low", "medium", "high")
+# The known values in DigitalOcean's API description (pydo create_chat_completion) and in
+# its "Use Reasoning" page (none, low, medium, high, max).
+EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 FIELD_TYPES = {
     "model": "string",
     "messages": "array",
@@ -59,6 +61,8 @@ KNOWN_FIELDS = {
     "verbosity",
     "web_search_options",
 }
+# Sampling fields accepted without effect: a scripted answer does not vary (see the ledger).
+SAMPLING = ("temperature", "top_p", "seed", "frequency_penalty", "presence_penalty", "logit_bias")
 # (type, code) of error bodies by status.
 _ERROR_KINDS = {
     400: ("invalid_request_error", None),
@@ -218,7 +222,7 @@ def validate(request: Request, body: dict) -> catalog.Model:
             f"Invalid value: '{effort}'. Supported values are: "
             + ", ".join(f"'{e}'" for e in EFFORTS)
             + ".",
-            "gradient.control.reasoning",
+            "gradient.validate.reasoning-effort",
             "reasoning_effort",
         )
     response_format = (body.get("response_format") or {}).get("type")
@@ -246,7 +250,8 @@ def validate(request: Request, body: dict) -> catalog.Model:
     if body.get("stream_options") and not body.get("stream"):
         raise Refused(
             400,
-            "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+            # The service's own words, as langchain-gradient quotes them (chat_models.py:314).
+            "Stream options can only be defined when `stream=True`",
             "gradient.validate.stream-options",
             "stream_options",
         )
@@ -310,7 +315,7 @@ def _call_id(raw: bytes, i: int) -> str:
 
 
 def _message(raw: bytes, choice: controls.Choice) -> dict:
-    message: dict = {"role": "assistant", "content": choice.text or None}
+    message: dict = {"role": "assistant", "content": choice.text or None, "refusal": None}
     if choice.reasoning:
         message["reasoning_content"] = choice.reasoning
     if choice.tool_calls:
@@ -326,10 +331,15 @@ def _message(raw: bytes, choice: controls.Choice) -> dict:
 
 
 def usage(reply: controls.Reply) -> dict:
+    """DigitalOcean's usage object (its cache counters always 0: no cache hit is emulated),
+    plus the OpenAI-style details (assumed)."""
     return {
         "prompt_tokens": reply.prompt_tokens,
         "completion_tokens": reply.completion_tokens,
         "total_tokens": reply.prompt_tokens + reply.completion_tokens,
+        "cache_created_input_tokens": 0,
+        "cache_creation": {"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": 0},
+        "cache_read_input_tokens": 0,
         "prompt_tokens_details": {"cached_tokens": 0},
         "completion_tokens_details": {"reasoning_tokens": reply.reasoning_tokens},
     }
@@ -376,9 +386,12 @@ def stream_events(raw: bytes, turn: Turn, reply: controls.Reply) -> list[str]:
     whole = completion(raw, turn, reply)
     head = {k: whole[k] for k in ("id", "created", "model")} | {"object": "chat.completion.chunk"}
 
+    # With include_usage every other chunk carries "usage": null (the OpenAI contract).
+    no_usage = {"usage": None} if turn.include_usage else {}
+
     def chunk(index: int, delta: dict, finish=None) -> str:
         choice = {"index": index, "delta": delta, "finish_reason": finish, "logprobs": None}
-        return json.dumps({**head, "choices": [choice]})
+        return json.dumps({**head, "choices": [choice], **no_usage})
 
     events = []
     for index, choice in enumerate(whole["choices"]):
@@ -429,6 +442,8 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
             model = validate(request, body)
             if set(body) - KNOWN_FIELDS:
                 ledger.use(request, "gradient.control.unknown-fields-ignored")
+            if any(body.get(name) is not None for name in SAMPLING):
+                ledger.use(request, "gradient.control.sampling-no-effect")
             try:
                 turn = turn_of(body, model)
             except (AttributeError, KeyError, TypeError, ValueError) as unreadable:

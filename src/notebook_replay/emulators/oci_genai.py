@@ -71,19 +71,27 @@ GENERIC_TYPES = {
     "isParallelToolCalls": "boolean",
     "logProbs": "integer",
 }
+# Sampling fields accepted without effect: a scripted answer does not vary (see the ledger).
+SAMPLING = ("temperature", "topP", "topK", "seed", "frequencyPenalty", "presencePenalty")
 # Temperature ranges the emulator enforces per API format (see the ledger: assumed).
 TEMPERATURE = {"COHERE": 1.0, "COHEREV2": 1.0, "GENERIC": 2.0}
 # Model families: a Cohere model answers both Cohere formats (see the ledger: assumed).
 FAMILY = {"COHERE": "COHERE", "COHEREV2": "COHERE", "GENERIC": "GENERIC"}
 
 
+def request_id(raw: bytes, body: bytes) -> str:
+    """A stable opc-request-id: a hash of what was asked and answered."""
+    return hashlib.sha256(raw + body).hexdigest()[:32].upper()
+
+
 def json_response(data, status: int = 200, raw: bytes = b"") -> Response:
     # Exactly application/json (no charset) and a content-length: the OCI SDK hands back
     # a raw response otherwise, and both LangChain classes read content-length.
     body = json.dumps(data).encode("utf-8")
-    request_id = hashlib.sha256(raw + body).hexdigest()[:32].upper()
     return Response(
-        body, status, headers={"content-type": "application/json", "opc-request-id": request_id}
+        body,
+        status,
+        headers={"content-type": "application/json", "opc-request-id": request_id(raw, body)},
     )
 
 
@@ -638,7 +646,7 @@ _APPLIED = {
 
 def routes(script, attempts: faults.Attempts) -> list[Route]:
     async def chat(request: Request) -> Response:
-        ledger.use(request, "oci.endpoint.chat")
+        ledger.use(request, "oci.endpoint.chat", "oci.response.request-id")
         if not authenticated(request.headers.get("authorization", "")):
             ledger.use(request, "oci.error.not-authenticated")
             return error(401, NOT_AUTHENTICATED, "NotAuthenticated")
@@ -655,6 +663,8 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
                 turn = turn_of(chat_request, model_id, model)
             except (AttributeError, KeyError, TypeError, ValueError):
                 raise Refused(400, MALFORMED, "oci.error.malformed") from None
+            if any(chat_request.get(name) is not None for name in SAMPLING):
+                ledger.use(request, "oci.control.sampling-no-effect")
             reply = controls.shape(turn, answer(script, turn))
         except Unsupported as refused:
             ledger.use(request, refused.ledger_id)
@@ -689,10 +699,14 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
         if not turn.stream:
             if reply.fault == "malformed_json":
                 ledger.use(request, "oci.fault.malformed-json")
+                cut = b'{"modelId": "' + model_id.encode() + b'", "chatResponse": {'
                 return Response(
-                    b'{"modelId": "' + model_id.encode() + b'", "chatResponse": {',
+                    cut,
                     200,
-                    headers={"content-type": "application/json"},
+                    headers={
+                        "content-type": "application/json",
+                        "opc-request-id": request_id(raw, cut),
+                    },
                 )
             ledger.use(request, "oci.response.json-headers")
             if api_format == "COHEREV2":
@@ -716,14 +730,19 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
             events = cohere_events(chat_request, turn, reply, model)
         else:
             ledger.use(request, "oci.stream.generic-framing")
+            if any(c.tool_calls for c in reply.choices):
+                ledger.use(request, "oci.stream.generic-tool-calls")
             events = generic_events(raw, turn, reply, model)
         if reply.fault in ("cut_stream", "malformed_json"):
             ledger.use(request, faults.LEDGER["oci"][reply.fault])
         text = "".join(faults.damage_stream(sse(events), reply.fault))
-        return Response(text, 200, headers={"content-type": "text/event-stream"})
+        stream_id = request_id(raw, text.encode())
+        return Response(
+            text, 200, headers={"content-type": "text/event-stream", "opc-request-id": stream_id}
+        )
 
     async def list_models(request: Request) -> Response:
-        ledger.use(request, "oci.models.list", "oci.catalog")
+        ledger.use(request, "oci.models.list", "oci.catalog", "oci.response.request-id")
         if not authenticated(request.headers.get("authorization", "")):
             ledger.use(request, "oci.error.not-authenticated")
             return error(401, NOT_AUTHENTICATED, "NotAuthenticated")

@@ -23,6 +23,11 @@ SCRIPT = [
     E(tool_result="17", reply="It is 17 °C and cloudy in Porto right now."),
     E(prompt="Book a room", structured={"guest": "Ana Silva", "nights": 2}),
     E(prompt="rate limit once", fault="rate_limited_once", reply="Answered after one retry."),
+    E(
+        prompt="retry after",
+        fault="rate_limited_once_with_retry_after",
+        reply="Answered after the Retry-After wait.",
+    ),
     E(prompt="always failing", fault="server_error", reply="never seen"),
     E(prompt="refused", fault="unauthorized", reply="never seen"),
     E(prompt="cut me off", fault="cut_stream", reply="This answer will stop half way through."),
@@ -149,10 +154,18 @@ def test_gradient_unknown_model_is_a_404(gradient_page):
         llm.invoke("capital of Portugal")
 
 
-def test_gradient_rate_limit_once_is_retried_then_answered(gradient_page):
-    assert gradient().invoke("rate limit once").content == "Answered after one retry."
+def test_gradient_bare_429_is_not_retried_but_one_with_retry_after_is(gradient_page):
+    """azure-core retries a POST on 429 only when Retry-After is present; the emulator
+    sends that header only for the fault that asks for it (an assumption, see the ledger)."""
+    from azure.core.exceptions import HttpResponseError
+
+    with pytest.raises(HttpResponseError) as raised:
+        gradient().invoke("rate limit once")
+    assert raised.value.status_code == 429
+    assert gradient().invoke("retry after").content == "Answered after the Retry-After wait."
     requests = cassette_text_interactions("gradient")
-    assert [r["response"]["status"]["code"] for r in requests][-2:] == [429, 200]
+    assert [r["response"]["status"]["code"] for r in requests] == [429, 429, 200]
+    assert "retry-after" not in requests[0]["response"]["headers"]
 
 
 def test_gradient_server_error_and_refused_key_are_clear_errors(gradient_page):
@@ -205,13 +218,10 @@ def test_community_dedicated_endpoint_and_cohere_json_mode(oci_page):
     body = cassette_text_interactions("oci_generative_ai")[-1]["request"]["body"]
     assert json.loads(body)["servingMode"] == {"servingType": "DEDICATED", "endpointId": endpoint}
 
-    # langchain-community 0.4.2 sends responseFormat {"type": "json_object"}, lower case,
-    # where the API's enum is JSON_OBJECT: its json_mode is refused.
-    import oci
-
+    # langchain-community 0.4.2 sends responseFormat {"type": "json_object"}, lower case;
+    # langchain-oci's own live test sends the same and expects success (see the ledger).
     as_json = oci_chat().with_structured_output(Booking, method="json_mode")
-    with pytest.raises(oci.exceptions.ServiceError, match="json_object"):
-        as_json.invoke("Book a room for Ana")
+    assert as_json.invoke("Book a room for Ana") == Booking(guest="Ana Silva", nights=2)
 
 
 def test_oci_unknown_model_is_a_404(oci_page):
@@ -219,7 +229,8 @@ def test_oci_unknown_model_is_a_404(oci_page):
 
     with pytest.raises(oci.exceptions.ServiceError) as raised:
         oci_chat("cohere.command-z").invoke("capital of Portugal")
-    assert raised.value.status == 404 and raised.value.code == "NotAuthorizedOrNotFound"
+    assert (raised.value.status, raised.value.code) == (404, "404")
+    assert raised.value.message == "Authorization failed or requested resource not found."
 
 
 def test_oci_retired_model_answers_400_saying_so(oci_page):
@@ -228,6 +239,7 @@ def test_oci_retired_model_answers_400_saying_so(oci_page):
     with pytest.raises(oci.exceptions.ServiceError) as raised:
         oci_chat("cohere.command-r-16k").invoke("capital of Portugal")
     assert raised.value.status == 400 and "retired" in raised.value.message
+    assert raised.value.code is None  # message-only, like the service's other 400s
 
 
 def test_oci_key_the_service_never_saw_is_a_401_not_authenticated(oci_page, tmp_path):
@@ -383,7 +395,7 @@ def check_response(uri: str, response: dict) -> None:
     content_type = content_type[0] if content_type else ""
     if status >= 400:
         error = json.loads(body)
-        assert ("code" in error and "message" in error) or "message" in error.get("error", {})
+        assert "message" in error or "message" in error.get("error", {})
         return
     if "/20231130/actions/chat" in uri:
         check_oci(body, content_type, headers)

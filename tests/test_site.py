@@ -23,7 +23,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = REPO / ".artifacts" / "screenshots"
 LANGUAGES = {"en": "", "zh": "zh/"}
 NOTEBOOK_PAGES = ("notebooks/gradient/", "notebooks/oci_generative_ai/")
-PAGES = ("", *NOTEBOOK_PAGES, "how-it-works/")
+PAGES = ("", *NOTEBOOK_PAGES, "how-it-works/", "emulators/")
 PROVENANCE_TITLE = {"en": "Replayed answers", "zh": "回放的回答"}
 
 

@@ -148,3 +148,14 @@ def on_post_build(config) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, css in _stylesheets.items():
         (folder / name).write_text(css, encoding="utf-8")
+
+
+def on_page_markdown(markdown: str, page, config, files) -> str:
+    """The emulators page: its ledger section is rendered from the ledger and catalog
+    YAML at build time (notebook_replay.emulators.ledger_page), so it cannot drift."""
+    from notebook_replay.emulators import ledger_page
+
+    if ledger_page.MARKER not in markdown:
+        return markdown
+    language = "zh" if page.file.src_uri.endswith(".zh.md") else "en"
+    return markdown.replace(ledger_page.MARKER, ledger_page.render(language))

@@ -5,5 +5,5 @@ Never imported by a notebook. What the model "says" comes from the reviewable re
 scripts in replies/*.yaml, chosen by what each request asks, never by request order.
 """
 
-VERSION = "0.2.0"
+VERSION = "0.3.0"
 NAME = f"the notebook_replay local emulator {VERSION}"

@@ -6,6 +6,28 @@ import hashlib
 import threading
 from collections import Counter
 
+# The ledger entry of each fault, per service.
+LEDGER = {
+    "gradient": {
+        "rate_limited": "gradient.fault.rate-limited",
+        "rate_limited_once": "gradient.fault.rate-limited",
+        "rate_limited_once_with_retry_after": "gradient.fault.retry-after",
+        "server_error": "gradient.fault.server-error",
+        "unauthorized": "gradient.error.unauthorized",
+        "cut_stream": "gradient.fault.cut-stream",
+        "malformed_json": "gradient.fault.malformed-json",
+    },
+    "oci": {
+        "rate_limited": "oci.fault.rate-limited",
+        "rate_limited_once": "oci.fault.rate-limited",
+        "rate_limited_once_with_retry_after": "oci.fault.retry-after",
+        "server_error": "oci.fault.server-error",
+        "unauthorized": "oci.error.not-authenticated",
+        "cut_stream": "oci.fault.cut-stream",
+        "malformed_json": "oci.fault.malformed-json",
+    },
+}
+
 
 class Attempts:
     """How many times each exact request body has arrived, so that a fault such as
@@ -22,14 +44,16 @@ class Attempts:
             return self._seen[key]
 
 
-def refusal(fault: str | None, attempt: int) -> tuple[int, str] | None:
-    """(status, message) when this attempt is refused, else None."""
-    if fault == "rate_limited" or (fault == "rate_limited_once" and attempt == 1):
-        return 429, "Too many requests: the rate limit for this model was exceeded."
+def refusal(fault: str | None, attempt: int) -> tuple[int, str, bool] | None:
+    """(status, message, with a Retry-After header) when this attempt is refused."""
+    once = fault in ("rate_limited_once", "rate_limited_once_with_retry_after")
+    if fault == "rate_limited" or (once and attempt == 1):
+        message = "Too many requests: the rate limit for this model was exceeded."
+        return 429, message, fault == "rate_limited_once_with_retry_after"
     if fault == "server_error":
-        return 500, "The server had an error while processing your request."
+        return 500, "The server had an error while processing your request.", False
     if fault == "unauthorized":
-        return 401, "The credentials were refused."
+        return 401, "The credentials were refused.", False
     return None
 
 

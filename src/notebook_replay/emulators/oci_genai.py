@@ -1,4 +1,9 @@
-"""OCI Generative AI inference: POST /20231130/actions/chat, COHERE and GENERIC formats."""
+"""OCI Generative AI: POST /20231130/actions/chat (COHERE and GENERIC formats) on the
+inference host, and GET /20231130/models (the model listing) on the management host.
+
+Every behaviour here is marked with its entry in ledger/oci.yaml (what it is, and the
+evidence for it or that it is assumed).
+"""
 
 from __future__ import annotations
 
@@ -12,20 +17,56 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..providers import OCI_PLACEHOLDER_COMPARTMENT, throwaway_oci_fingerprint
-from . import faults
-from .catalog import OCI_MODELS, OCI_RETIRED
-from .replies import Answer, Turn, answer, pieces, token_counts
+from . import catalog, controls, faults, ledger, synth, tokens
+from .refusals import Refused, record_problem, wrong_type
+from .replies import ScriptProblem, Turn, answer
 
-ERROR_CODES = {
-    400: "InvalidParameter",
-    401: "NotAuthenticated",
-    404: "NotAuthorizedOrNotFound",
-    429: "TooManyRequests",
-    500: "InternalServerError",
+NOT_FOUND = "Authorization failed or requested resource not found."
+MALFORMED = "Please pass in correct format of request."
+NOT_AUTHENTICATED = (
+    "The required information to complete authentication was not provided or was incorrect."
+)
+COHERE_ROLES = ("USER", "CHATBOT", "SYSTEM", "TOOL")
+GENERIC_ROLES = ("SYSTEM", "USER", "ASSISTANT", "TOOL", "DEVELOPER")
+EFFORTS = ("NONE", "MINIMAL", "LOW", "MEDIUM", "HIGH")
+COMMON_TYPES = {
+    "apiFormat": "string",
+    "isStream": "boolean",
+    "streamOptions": "object",
+    "maxTokens": "integer",
+    "temperature": "number",
+    "topP": "number",
+    "topK": "integer",
+    "frequencyPenalty": "number",
+    "presencePenalty": "number",
+    "seed": "integer",
+    "tools": "array",
+    "responseFormat": "object",
 }
+COHERE_TYPES = {
+    **COMMON_TYPES,
+    "message": "string",
+    "chatHistory": "array",
+    "toolResults": "array",
+    "stopSequences": "array",
+    "preambleOverride": "string",
+}
+GENERIC_TYPES = {
+    **COMMON_TYPES,
+    "messages": "array",
+    "stop": "array",
+    "maxCompletionTokens": "integer",
+    "numGenerations": "integer",
+    "reasoningEffort": "string",
+    "toolChoice": "object",
+    "isParallelToolCalls": "boolean",
+    "logProbs": "integer",
+}
+# Temperature ranges the emulator enforces per API format (see the ledger: assumed).
+TEMPERATURE = {"COHERE": 1.0, "GENERIC": 2.0}
 
 
-def json_response(data: dict, status: int = 200, raw: bytes = b"") -> Response:
+def json_response(data, status: int = 200, raw: bytes = b"") -> Response:
     # Exactly application/json (no charset) and a content-length: the OCI SDK hands back
     # a raw response otherwise, and both LangChain classes read content-length.
     body = json.dumps(data).encode("utf-8")
@@ -35,8 +76,18 @@ def json_response(data: dict, status: int = 200, raw: bytes = b"") -> Response:
     )
 
 
-def error(status: int, message: str) -> Response:
-    return json_response({"code": ERROR_CODES[status], "message": message}, status)
+def error(
+    status: int, message: str, code: str | None = None, headers: dict | None = None
+) -> Response:
+    """{"code", "message"}, or only {"message"} when the service gives no code."""
+    body = {"code": code, "message": message} if code else {"message": message}
+    response = json_response(body, status)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+_CODES = {401: "NotAuthenticated", 404: "404", 429: "TooManyRequests", 500: "InternalServerError"}
 
 
 def _pad(seed: str) -> str:
@@ -45,132 +96,323 @@ def _pad(seed: str) -> str:
 
 
 def _generic_text(message: dict) -> str:
-    return " ".join(p.get("text", "") for p in message.get("content") or [] if p)
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    return " ".join(p.get("text", "") or "" for p in content or [] if isinstance(p, dict))
 
 
-def turn_of(chat_request: dict, model: str) -> Turn:
+def _model(request: Request, body: dict) -> tuple[str, catalog.Model | None]:
+    serving = body.get("servingMode")
+    if not isinstance(serving, dict):
+        raise Refused(400, MALFORMED, "oci.error.malformed")
+    if serving.get("servingType") == "DEDICATED":
+        ledger.use(request, "oci.serving.dedicated")
+        return str(serving.get("endpointId")), None
+    model_id = serving.get("modelId")
+    model = catalog.oci().get(model_id)
+    if model is None:
+        raise Refused(404, NOT_FOUND, "oci.error.not-found")
+    ledger.use(request, "oci.catalog")
+    if model.retired:
+        instead = f" Use {model.replacement} instead." if model.replacement else ""
+        raise Refused(
+            400,
+            f"The model {model_id} was retired from on-demand serving on {model.retired_on} "
+            f"and no longer answers.{instead}",
+            "oci.error.retired-model",
+        )
+    return model_id, model
+
+
+def validate(request: Request, body) -> tuple[str, catalog.Model | None, dict]:
+    if not isinstance(body, dict) or not isinstance(body.get("chatRequest"), dict):
+        raise Refused(400, MALFORMED, "oci.error.malformed")
+    if body.get("compartmentId") != OCI_PLACEHOLDER_COMPARTMENT:
+        # The real service answers the same for a compartment you cannot use.
+        raise Refused(404, NOT_FOUND, "oci.error.not-found")
+    chat_request = body["chatRequest"]
+    api_format = chat_request.get("apiFormat")
+    if api_format not in ("COHERE", "GENERIC"):
+        raise Refused(400, MALFORMED, "oci.error.malformed")
+    if wrong_type(chat_request, COHERE_TYPES if api_format == "COHERE" else GENERIC_TYPES):
+        raise Refused(400, MALFORMED, "oci.error.malformed")
+    model_id, model = _model(request, body)
+    if model and model.api_format != api_format:
+        raise Refused(
+            400,
+            f"The model {model_id} takes apiFormat {model.api_format}, not {api_format}.",
+            "oci.validate.api-format",
+        )
+    if api_format == "COHERE":
+        _validate_cohere(chat_request)
+    else:
+        _validate_generic(chat_request, model)
+    temperature = chat_request.get("temperature")
+    if temperature is not None and not 0 <= temperature <= TEMPERATURE[api_format]:
+        raise Refused(
+            400,
+            f"temperature must be between 0 and {TEMPERATURE[api_format]:g}; got {temperature}.",
+            "oci.validate.temperature",
+        )
+    for name in ("maxTokens", "maxCompletionTokens", "numGenerations"):
+        if chat_request.get(name) is not None and chat_request[name] < 1:
+            raise Refused(
+                400, f"{name} must be at least 1; got {chat_request[name]}.", "oci.validate.types"
+            )
+    if (
+        model
+        and model.quirks.get("max_tokens_field") == "maxCompletionTokens"
+        and chat_request.get("maxTokens") is not None
+    ):
+        raise Refused(
+            400,
+            f"Unsupported parameter: 'maxTokens' is not supported with {model_id}. "
+            "Use 'maxCompletionTokens' instead.",
+            "oci.control.max-completion-tokens",
+        )
+    response_format = chat_request.get("responseFormat") or {}
+    kind = str(response_format.get("type", "TEXT")).upper()
+    if kind not in ("TEXT", "JSON_OBJECT", "JSON_SCHEMA"):
+        raise Refused(
+            400,
+            f"Invalid responseFormat type '{response_format.get('type')}'. "
+            "Expected one of TEXT, JSON_OBJECT, JSON_SCHEMA.",
+            "oci.validate.response-format",
+        )
+    effort = chat_request.get("reasoningEffort")
+    if effort is not None and str(effort).upper() not in EFFORTS:
+        raise Refused(
+            400,
+            f"Invalid reasoningEffort '{effort}'. Expected one of {', '.join(EFFORTS)}.",
+            "oci.control.reasoning",
+        )
+    return model_id, model, chat_request
+
+
+def _validate_cohere(chat_request: dict) -> None:
+    history = chat_request.get("chatHistory") or []
+    for message in history:
+        if not isinstance(message, dict) or message.get("role") not in COHERE_ROLES:
+            raise Refused(400, MALFORMED, "oci.error.malformed")
+    if not chat_request.get("message") and not chat_request.get("toolResults"):
+        raise Refused(400, "message must not be empty.", "oci.validate.messages-empty")
+
+
+def _validate_generic(chat_request: dict, model: catalog.Model | None) -> None:
+    messages = chat_request.get("messages")
+    if not messages:
+        raise Refused(400, "messages must not be empty.", "oci.validate.messages-empty")
+    called = False
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") not in GENERIC_ROLES:
+            raise Refused(400, MALFORMED, "oci.error.malformed")
+        if message["role"] == "ASSISTANT" and message.get("toolCalls"):
+            called = True
+        if message["role"] == "TOOL" and not called:
+            raise Refused(
+                400,
+                f"messages[{i}]: a TOOL message must answer a tool call of a preceding "
+                "ASSISTANT message.",
+                "oci.validate.orphan-tool",
+            )
+        content = message.get("content")
+        images = isinstance(content, list) and any(
+            isinstance(p, dict) and p.get("type") == "IMAGE" for p in content
+        )
+        if images and model is not None and not model.can("vision"):
+            raise Refused(
+                400,
+                f"The model {model.id} does not accept image content.",
+                "oci.validate.vision",
+            )
+
+
+def turn_of(chat_request: dict, model_id: str, model: catalog.Model | None) -> Turn:
     stream_options = chat_request.get("streamOptions") or {}
-    response_format = (chat_request.get("responseFormat") or {}).get("type")
+    response_format = chat_request.get("responseFormat") or {}
+    kind = str(response_format.get("type", "TEXT")).upper()
+    max_tokens = chat_request.get("maxCompletionTokens", chat_request.get("maxTokens"))
     common = dict(
-        model=model,
+        model=model_id,
         stream=bool(chat_request.get("isStream")),
         include_usage=bool(stream_options.get("isIncludeUsage")),
-        wants_json=response_format in ("JSON_OBJECT", "JSON_SCHEMA"),
+        wants_json=kind in ("JSON_OBJECT", "JSON_SCHEMA"),
+        json_schema=(response_format.get("jsonSchema") or {}).get("schema"),
         prompt_text=json.dumps(chat_request),
+        max_tokens=max_tokens,
     )
     if chat_request.get("apiFormat") == "COHERE":
         results = chat_request.get("toolResults")
         history = chat_request.get("chatHistory") or []
         users = [m.get("message", "") for m in history if m.get("role") == "USER"]
+        tools = chat_request.get("tools") or []
         return Turn(
             prompt=chat_request.get("message") or (users[-1] if users else ""),
             tool_result=json.dumps([r.get("outputs") for r in results]) if results else None,
-            tools=[t["name"] for t in chat_request.get("tools") or []],
+            tools=[t["name"] for t in tools],
+            tool_schemas={
+                t["name"]: synth.cohere_schema(t.get("parameterDefinitions")) for t in tools
+            },
+            stop=tuple(s for s in chat_request.get("stopSequences") or () if s),
+            parallel_tools=model is not None and model.can("parallel_tools"),
             **common,
         )
-    messages = chat_request.get("messages") or []
-    last = messages[-1] if messages else {}
+    messages = chat_request["messages"]
+    last = messages[-1]
     choice = chat_request.get("toolChoice") or {}
     tool_choice = {"AUTO": "auto", "NONE": "none", "REQUIRED": "required"}.get(
         choice.get("type"), choice.get("name")
     )
+    tools = chat_request.get("tools") or []
+    effort = str(chat_request.get("reasoningEffort") or "").upper()
     return Turn(
         prompt=next((_generic_text(m) for m in reversed(messages) if m["role"] == "USER"), ""),
-        tool_result=_generic_text(last) if last.get("role") == "TOOL" else None,
-        tools=[t["name"] for t in chat_request.get("tools") or []],
+        tool_result=_generic_text(last) if last["role"] == "TOOL" else None,
+        tools=[t["name"] for t in tools],
+        tool_schemas={t["name"]: t.get("parameters") or {} for t in tools},
         tool_choice=tool_choice,
+        stop=tuple(s for s in chat_request.get("stop") or () if s),
+        n=chat_request.get("numGenerations") or 1,
+        parallel_tools=model is not None
+        and model.can("parallel_tools")
+        and chat_request.get("isParallelToolCalls") is not False,
+        reasoning=model is not None and model.can("reasoning") and effort != "NONE",
         **common,
     )
 
 
-def _usage(turn: Turn, said: Answer) -> dict:
-    prompt, completion = token_counts(turn, said)
-    return {
-        "completionTokens": completion,
-        "promptTokens": prompt,
-        "totalTokens": prompt + completion,
+def _usage(reply: controls.Reply, model: catalog.Model | None) -> dict:
+    usage = {
+        "completionTokens": reply.completion_tokens,
+        "promptTokens": reply.prompt_tokens,
+        "totalTokens": reply.prompt_tokens + reply.completion_tokens,
     }
+    if model is not None and model.vendor == "openai":
+        usage["completionTokensDetails"] = {"reasoningTokens": reply.reasoning_tokens}
+        usage["promptTokensDetails"] = {"cachedTokens": 0}
+    return usage
 
 
-def cohere_response(chat_request: dict, turn: Turn, said: Answer) -> dict:
+_COHERE_FINISH = {
+    "stop": "COMPLETE",
+    "stop_sequence": None,
+    "length": "MAX_TOKENS",
+    "tool_calls": "COMPLETE",
+}
+_GENERIC_FINISH = {
+    "stop": "stop",
+    "stop_sequence": "stop",
+    "length": "length",
+    "tool_calls": "tool_calls",
+}
+
+
+def cohere_response(chat_request: dict, reply: controls.Reply, model) -> dict:
+    choice = reply.choices[0]
     history = list(chat_request.get("chatHistory") or [])
     if chat_request.get("message"):
         history.append({"role": "USER", "message": chat_request["message"]})
-    reply: dict = {"role": "CHATBOT", "message": said.text}
-    calls = [{"name": c.name, "parameters": c.arguments} for c in said.tool_calls]
+    said: dict = {"role": "CHATBOT", "message": choice.text}
+    calls = [{"name": c.name, "parameters": c.arguments} for c in choice.tool_calls]
     if calls:
-        reply["toolCalls"] = calls
+        said["toolCalls"] = calls
     response = {
         "apiFormat": "COHERE",
-        "text": said.text,
-        "chatHistory": [*history, reply],
-        "finishReason": "COMPLETE",
-        "usage": _usage(turn, said),
+        "text": choice.text,
+        "chatHistory": [*history, said],
+        "finishReason": _COHERE_FINISH[choice.finish],
+        "usage": _usage(reply, model),
     }
     if calls:
         response["toolCalls"] = calls
     return response
 
 
-def _generic_calls(raw: bytes, said: Answer) -> list[dict]:
+def _generic_calls(raw: bytes, choice: controls.Choice, index: int) -> list[dict]:
     return [
         {
             "type": "FUNCTION",
-            "id": f"chatcmpl-tool-{hashlib.sha256(raw + bytes([i])).hexdigest()[:24]}",
+            "id": "chatcmpl-tool-" + hashlib.sha256(raw + bytes([index, i])).hexdigest()[:24],
             "name": call.name,
             "arguments": json.dumps(call.arguments),
         }
-        for i, call in enumerate(said.tool_calls)
+        for i, call in enumerate(choice.tool_calls)
     ]
 
 
-def generic_response(raw: bytes, turn: Turn, said: Answer) -> dict:
-    message: dict = {"role": "ASSISTANT", "content": [{"type": "TEXT", "text": said.text}]}
-    if said.tool_calls:
-        message = {"role": "ASSISTANT", "content": None, "toolCalls": _generic_calls(raw, said)}
+def _generic_message(raw: bytes, choice: controls.Choice, index: int) -> dict:
+    message: dict = {
+        "role": "ASSISTANT",
+        "content": [{"type": "TEXT", "text": choice.text}],
+        "toolCalls": [],
+    }
+    if choice.tool_calls:
+        message["content"] = None
+        message["toolCalls"] = _generic_calls(raw, choice, index)
+    if choice.reasoning:
+        message["reasoningContent"] = choice.reasoning
+    return message
+
+
+def generic_response(raw: bytes, reply: controls.Reply, model) -> dict:
     return {
         "apiFormat": "GENERIC",
         "timeCreated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"),
         "choices": [
             {
-                "index": 0,
-                "message": message,
-                "finishReason": "tool_calls" if said.tool_calls else "stop",
+                "index": i,
+                "message": _generic_message(raw, choice, i),
+                "finishReason": _GENERIC_FINISH[choice.finish],
                 "logprobs": {},
             }
+            for i, choice in enumerate(reply.choices)
         ],
-        "usage": _usage(turn, said),
+        "usage": _usage(reply, model),
     }
 
 
-def cohere_events(chat_request: dict, turn: Turn, said: Answer) -> list[dict]:
-    """Text deltas, then one final event repeating the whole text with the chat history,
-    the finish reason and (when asked) usage. No [DONE]."""
-    events = [{"apiFormat": "COHERE", "text": piece} for piece in pieces(said.text)]
-    final = cohere_response(chat_request, turn, said)
+def cohere_events(chat_request: dict, turn: Turn, reply: controls.Reply, model) -> list[dict]:
+    """Token-sized text deltas; tool calls on an event of their own; then one final event
+    repeating the whole text with the chat history, the finish reason, the tool calls and
+    (when asked) usage. No [DONE]."""
+    final = cohere_response(chat_request, reply, model)
+    events: list[dict] = [
+        {"apiFormat": "COHERE", "text": piece} for piece in tokens.tokens(final["text"])
+    ]
+    if final.get("toolCalls"):
+        events.append({"apiFormat": "COHERE", "toolCalls": final["toolCalls"]})
     if not turn.include_usage:
         final.pop("usage")
     return [*events, final]
 
 
-def generic_events(raw: bytes, turn: Turn, said: Answer) -> list[dict | str]:
-    """An empty first delta, text deltas, tool-call fragments, a finishReason event, a
-    usage event when streamOptions.isIncludeUsage, then [DONE]."""
+def generic_events(raw: bytes, turn: Turn, reply: controls.Reply, model) -> list[dict | str]:
+    """Per choice: an empty first delta, token-sized reasoning and text deltas, tool-call
+    fragments, a finishReason event; then a usage event when streamOptions.isIncludeUsage,
+    then [DONE]."""
 
-    def delta(**message) -> dict:
-        return {"index": 0, "message": {"role": "ASSISTANT", **message}}
+    def delta(index: int, **message) -> dict:
+        return {"index": index, "message": {"role": "ASSISTANT", **message}}
 
-    events: list[dict | str] = [delta(content=[{"type": "TEXT", "text": ""}])]
-    events += [delta(content=[{"type": "TEXT", "text": p}]) for p in pieces(said.text)]
-    for call in _generic_calls(raw, said):
-        arguments = call.pop("arguments")
-        events.append(delta(toolCalls=[{**call, "arguments": ""}]))
-        for start in range(0, len(arguments), 12):
-            events.append(delta(toolCalls=[{"arguments": arguments[start : start + 12]}]))
-    finish = "tool_calls" if said.tool_calls else "stop"
-    events.append({**delta(content=[{"type": "TEXT", "text": ""}]), "finishReason": finish})
+    events: list[dict | str] = []
+    for index, choice in enumerate(reply.choices):
+        events.append(delta(index, content=[{"type": "TEXT", "text": ""}]))
+        for piece in tokens.tokens(choice.reasoning or ""):
+            events.append(delta(index, reasoningContent=piece))
+        for piece in tokens.tokens(choice.text if not choice.tool_calls else ""):
+            events.append(delta(index, content=[{"type": "TEXT", "text": piece}]))
+        for call in _generic_calls(raw, choice, index):
+            arguments = call.pop("arguments")
+            events.append(delta(index, toolCalls=[{**call, "arguments": ""}]))
+            for piece in tokens.tokens(arguments):
+                events.append(delta(index, toolCalls=[{"arguments": piece}]))
+        finish = _GENERIC_FINISH[choice.finish]
+        events.append(
+            {**delta(index, content=[{"type": "TEXT", "text": ""}]), "finishReason": finish}
+        )
     if turn.include_usage:
-        events.append({"usage": _usage(turn, said)})
+        events.append({"usage": _usage(reply, model)})
     return [*events, "[DONE]"]
 
 
@@ -181,11 +423,6 @@ def sse(events: list[dict | str]) -> list[str]:
             event = json.dumps({**event, "pad": _pad(json.dumps(event))})
         lines.append(f"data: {event}\n\n")
     return lines
-
-
-NOT_AUTHENTICATED = (
-    "The required information to complete authentication was not provided or was incorrect."
-)
 
 
 def key_id(authorization: str) -> str | None:
@@ -205,67 +442,131 @@ def authenticated(authorization: str) -> bool:
     return signer.startswith("ST$") or signer.endswith("/" + throwaway_oci_fingerprint())
 
 
+_APPLIED = {
+    "stop": "oci.control.stop",
+    "max_tokens": "oci.control.max-tokens",
+    "n": "oci.control.num-generations",
+    "tool_choice_none": "oci.control.tool-choice",
+    "tool_choice_named": "oci.control.tool-choice",
+    "tool_choice_required": "oci.control.tool-choice",
+    "synthesized_call": "oci.control.synthesized-call",
+    "parallel_calls": "oci.control.parallel-tool-calls",
+    "parallel_dropped": "oci.control.parallel-tool-calls",
+    "reasoning": "oci.control.reasoning",
+}
+
+
 def routes(script, attempts: faults.Attempts) -> list[Route]:
     async def chat(request: Request) -> Response:
+        ledger.use(request, "oci.endpoint.chat")
         if not authenticated(request.headers.get("authorization", "")):
-            return error(401, NOT_AUTHENTICATED)
+            ledger.use(request, "oci.error.not-authenticated")
+            return error(401, NOT_AUTHENTICATED, "NotAuthenticated")
+        ledger.use(request, "oci.auth.signature")
         raw = await request.body()
+        turn = None
         try:
-            body = json.loads(raw)
-            chat_request = body["chatRequest"]
-        except (ValueError, KeyError):
-            return error(400, "The request body is not a valid ChatDetails document.")
-        if body.get("compartmentId") != OCI_PLACEHOLDER_COMPARTMENT:
-            # The real service answers the same for a compartment you cannot use.
-            return error(404, "Authorization failed or requested resource not found.")
-        serving = body.get("servingMode") or {}
-        model = serving.get("modelId")
-        if serving.get("servingType") == "DEDICATED":
-            model = serving.get("endpointId")
-        elif model in OCI_RETIRED:
-            return error(
-                400,
-                f"Model {model} is retired (on-demand serving ended "
-                f"{OCI_RETIRED[model]}). Choose a current model.",
-            )
-        elif model not in OCI_MODELS:
-            return error(404, "Authorization failed or requested resource not found.")
-        elif OCI_MODELS[model] != chat_request.get("apiFormat"):
-            return error(400, f"Model {model} expects apiFormat {OCI_MODELS[model]}.")
-        response_format = (chat_request.get("responseFormat") or {}).get("type")
-        if response_format and response_format not in ("TEXT", "JSON_OBJECT", "JSON_SCHEMA"):
-            # The service reads `type` as the discriminator of its ResponseFormat models;
-            # an unknown value cannot be deserialized (emulator's reading of the API spec).
-            return error(
-                400,
-                f"Invalid value for responseFormat.type: '{response_format}'. "
-                "Expected one of TEXT, JSON_OBJECT, JSON_SCHEMA.",
-            )
-        turn = turn_of(chat_request, model)
-        said = answer(script, turn)
-        refusal = faults.refusal(said.fault, attempts.count(raw))
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                raise Refused(400, MALFORMED, "oci.error.malformed") from None
+            model_id, model, chat_request = validate(request, body)
+            turn = turn_of(chat_request, model_id, model)
+            reply = controls.shape(turn, answer(script, turn))
+        except Refused as refused:
+            ledger.use(request, refused.ledger_id)
+            return error(refused.status, refused.message, _CODES.get(refused.status))
+        except ScriptProblem as problem:
+            ledger.use(request, "oci.script.problem")
+            model_id = turn.model if turn else ""
+            message = record_problem(request, "oci", model_id, turn.prompt if turn else "", problem)
+            return error(400, message)
+        cohere = chat_request["apiFormat"] == "COHERE"
+        ledger.use(request, "oci.format.cohere" if cohere else "oci.format.generic")
+        ledger.use(request, *{_APPLIED[a] for a in reply.applied if a in _APPLIED})
+        if "stop_fired" in reply.applied and cohere:
+            ledger.use(request, "oci.control.cohere-stop-finish-null")
+        if turn.wants_json:
+            ledger.use(request, "oci.control.response-format")
+        refusal = faults.refusal(reply.fault, attempts.count(raw))
         if refusal:
-            return error(*refusal)
-        cohere = chat_request.get("apiFormat") == "COHERE"
+            status, message, retry_after = refusal
+            ledger.use(request, faults.LEDGER["oci"][reply.fault])
+            headers = {"retry-after": "0"} if retry_after else None
+            return error(status, message, _CODES[status], headers)
+        ledger.use(request, "oci.response.usage")
+        if model is not None and model.vendor == "openai":
+            ledger.use(request, "oci.response.usage-details")
         if not turn.stream:
-            if said.fault == "malformed_json":
+            if reply.fault == "malformed_json":
+                ledger.use(request, "oci.fault.malformed-json")
                 return Response(
-                    b'{"modelId": "' + model.encode() + b'", "chatResponse": {',
+                    b'{"modelId": "' + model_id.encode() + b'", "chatResponse": {',
                     200,
                     headers={"content-type": "application/json"},
                 )
+            ledger.use(request, "oci.response.json-headers")
             chat_response = (
-                cohere_response(chat_request, turn, said)
+                cohere_response(chat_request, reply, model)
                 if cohere
-                else generic_response(raw, turn, said)
+                else generic_response(raw, reply, model)
             )
             return json_response(
-                {"modelId": model, "modelVersion": "1.0", "chatResponse": chat_response}, raw=raw
+                {"modelId": model_id, "modelVersion": "1.0", "chatResponse": chat_response},
+                raw=raw,
             )
-        events = (
-            cohere_events(chat_request, turn, said) if cohere else generic_events(raw, turn, said)
-        )
-        text = "".join(faults.damage_stream(sse(events), said.fault))
+        ledger.use(request, "oci.stream.pad", "oci.stream.tokens")
+        if cohere:
+            ledger.use(request, "oci.stream.cohere-final-event")
+            if any(c.tool_calls for c in reply.choices):
+                ledger.use(request, "oci.stream.cohere-tool-calls")
+            events = cohere_events(chat_request, turn, reply, model)
+        else:
+            ledger.use(request, "oci.stream.generic-framing")
+            events = generic_events(raw, turn, reply, model)
+        if reply.fault in ("cut_stream", "malformed_json"):
+            ledger.use(request, faults.LEDGER["oci"][reply.fault])
+        text = "".join(faults.damage_stream(sse(events), reply.fault))
         return Response(text, 200, headers={"content-type": "text/event-stream"})
 
-    return [Route("/20231130/actions/chat", chat, methods=["POST"])]
+    async def list_models(request: Request) -> Response:
+        ledger.use(request, "oci.models.list", "oci.catalog")
+        if not authenticated(request.headers.get("authorization", "")):
+            ledger.use(request, "oci.error.not-authenticated")
+            return error(401, NOT_AUTHENTICATED, "NotAuthenticated")
+        if request.query_params.get("compartmentId") != OCI_PLACEHOLDER_COMPARTMENT:
+            ledger.use(request, "oci.error.not-found")
+            return error(404, NOT_FOUND, "404")
+        wanted = request.query_params.get("vendor")
+        items = [
+            model_summary(m)
+            for m in sorted(catalog.oci().values(), key=lambda m: m.id)
+            if wanted in (None, m.vendor)
+        ]
+        return json_response({"items": items})
+
+    return [
+        Route("/20231130/actions/chat", chat, methods=["POST"]),
+        Route("/20231130/models", list_models, methods=["GET"]),
+    ]
+
+
+def model_summary(model: catalog.Model) -> dict:
+    """A ModelSummary (oci.generative_ai.models): the OCID is a placeholder, the name is
+    the displayName; retirement shows in timeDeprecated / timeOnDemandRetired."""
+    capabilities = ["CHAT"] + (["IMAGE_TEXT_TO_TEXT"] if model.can("vision") else [])
+    retired = f"{model.retired_on}T00:00:00.000Z" if model.retired_on else None
+    return {
+        "id": "ocid1.generativeaimodel.oc1.us-chicago-1.replay-placeholder",
+        "compartmentId": None,
+        "capabilities": capabilities,
+        "lifecycleState": "ACTIVE",
+        "displayName": model.id,
+        "vendor": model.vendor,
+        "version": "1.0",
+        "timeCreated": "2025-01-01T00:00:00.000Z",
+        "type": "BASE",
+        "isLongTermSupported": False,
+        "timeDeprecated": retired if model.status in ("deprecated", "retired") else None,
+        "timeOnDemandRetired": retired,
+    }

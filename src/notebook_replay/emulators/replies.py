@@ -5,8 +5,16 @@ the model does:
 
     - prompt: "rainy afternoon in Lisbon"   # text the last user message contains
       reply: "Visit the Gulbenkian …"      # answer with text
+    - prompt: "Name a colour"
+      reply: ["Teal.", "Ochre.", "Indigo."] # a list: choice i of n (n / numGenerations)
+                                           # takes item i (cycling); one text for all otherwise
+    - prompt: "How many r in strawberry"
+      reasoning: "s-t-r-a-w-b-e-r-r-y: r at 3, 8, 9."   # reasoning models only: their
+      reply: "Three."                      # reasoning_content / reasoningContent
     - prompt: "weather in Porto"
-      tool_calls: [{name: get_weather, arguments: {city: Porto}}]   # or call tools
+      tool_calls: [{name: get_weather, arguments: {city: Porto}}]   # or call tools;
+                                           # several calls = parallel calls (kept only for
+                                           # models whose catalog entry has parallel_tools)
     - tool_result: "17°C"                   # text the tool result being answered contains
       reply: "It is 17°C in Porto."
     - prompt: "Extract the booking"
@@ -18,6 +26,14 @@ the model does:
 Optional `model:` restricts an entry to one model id. Entries are tried in order; the
 first that applies wins. A reply is chosen by what a request asks, never by the order of
 requests, so editing one cell's prompt changes one reply.
+
+The request's own controls then shape the answer (see controls.py): stop sequences and
+max tokens cut the text, `n` repeats it, a forced tool choice with no scripted call gets a
+call built from the tool's JSON schema.
+
+A request no entry answers, or one its entry cannot satisfy (JSON asked for and the reply
+is not JSON), is a *script problem*: the emulator answers 400 with a message starting
+`emulator reply script:` and appends it to `app.state.problems`, so recording fails loudly.
 """
 
 from __future__ import annotations
@@ -31,7 +47,10 @@ import yaml
 SCRIPTS = Path(__file__).with_name("replies")
 
 FAULTS = {
-    "rate_limited_once": "429 on the first attempt at this exact request, then the answer",
+    "rate_limited_once": "429 on the first attempt at this exact request (no Retry-After "
+    "header), then the answer",
+    "rate_limited_once_with_retry_after": "429 with `Retry-After: 0` on the first attempt, "
+    "then the answer (that the service sends Retry-After is assumed)",
     "rate_limited": "429 on every attempt",
     "server_error": "500 on every attempt",
     "unauthorized": "401: the credentials were refused",
@@ -39,10 +58,7 @@ FAULTS = {
     "malformed_json": "a 200 whose body (or one stream event) is not valid JSON",
 }
 
-NO_SCRIPT = (
-    "(The local emulator has no scripted reply for this prompt: add one to "
-    "src/notebook_replay/emulators/replies/.)"
-)
+PROBLEM_PREFIX = "emulator reply script: "
 
 
 @dataclass(frozen=True)
@@ -56,14 +72,30 @@ class Entry:
     prompt: str | None = None
     tool_result: str | None = None
     model: str | None = None
-    reply: str | None = None
+    reply: str | tuple[str, ...] | None = None
     tool_calls: tuple[ToolCall, ...] = ()
     structured: dict | None = None
     fault: str | None = None
+    reasoning: str | None = None
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        if self.reply is None:
+            return ()
+        return (self.reply,) if isinstance(self.reply, str) else tuple(self.reply)
 
     @classmethod
     def from_yaml(cls, data: dict, where: str) -> Entry:
-        known = {"prompt", "tool_result", "model", "reply", "tool_calls", "structured", "fault"}
+        known = {
+            "prompt",
+            "tool_result",
+            "model",
+            "reply",
+            "tool_calls",
+            "structured",
+            "fault",
+            "reasoning",
+        }
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"{where}: unknown keys {sorted(unknown)}; use {sorted(known)}")
@@ -71,16 +103,22 @@ class Entry:
             raise ValueError(f"{where}: give exactly one of `prompt` or `tool_result`")
         if data.get("fault") and data["fault"] not in FAULTS:
             raise ValueError(f"{where}: fault must be one of {sorted(FAULTS)}")
+        reply = data.get("reply")
+        if isinstance(reply, list):
+            reply = tuple(" ".join(str(r).split()) for r in reply)
+        elif reply:
+            reply = " ".join(str(reply).split())
         return cls(
             prompt=data.get("prompt"),
             tool_result=data.get("tool_result"),
             model=data.get("model"),
-            reply=" ".join(data["reply"].split()) if data.get("reply") else None,
+            reply=reply or None,
             tool_calls=tuple(
                 ToolCall(c["name"], c.get("arguments", {})) for c in data.get("tool_calls", [])
             ),
             structured=data.get("structured"),
             fault=data.get("fault"),
+            reasoning=" ".join(data["reasoning"].split()) if data.get("reasoning") else None,
         )
 
 
@@ -92,19 +130,39 @@ class Turn:
     prompt: str = ""  # the last user message
     tool_result: str | None = None  # set when the request answers a tool call
     tools: list[str] = field(default_factory=list)  # names of the tools offered
+    tool_schemas: dict[str, dict] = field(default_factory=dict)  # name -> JSON schema
     tool_choice: str | None = None  # "auto", "none", "required", or a tool's name
     wants_json: bool = False  # a response format of JSON was asked for
+    json_schema: dict | None = None  # the schema of a JSON-schema response format
     stream: bool = False
     include_usage: bool = False
     prompt_text: str = ""  # everything sent, for a token count
     logprobs: bool = False  # log probabilities were asked for
+    stop: tuple[str, ...] = ()  # stop sequences
+    max_tokens: int | None = None  # completion budget (reasoning included)
+    n: int = 1  # how many choices
+    parallel_tools: bool = False  # several calls in one reply allowed (model and request)
+    reasoning: bool = False  # a reasoning model, reasoning not switched off
 
 
 @dataclass(frozen=True)
 class Answer:
-    text: str = ""
+    """What the script says, before the request's controls shape it."""
+
+    texts: tuple[str, ...] = ("",)
     tool_calls: tuple[ToolCall, ...] = ()
     fault: str | None = None
+    reasoning: str | None = None
+
+
+class ScriptProblem(Exception):
+    """The reply script cannot answer this request: `kind` is "unscripted" or
+    "script_error"."""
+
+    def __init__(self, kind: str, detail: str):
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
 
 
 def load(folder: Path = SCRIPTS) -> list[Entry]:
@@ -132,50 +190,44 @@ def find(entries: list[Entry], turn: Turn) -> Entry | None:
 
 
 def answer(entries: list[Entry], turn: Turn) -> Answer:
-    """The model's answer to a turn, honouring tool_choice and JSON response formats."""
+    """What the script says for this turn, with structured answers placed where the
+    request wants them (JSON text, or a call to the schema tool). Raises ScriptProblem."""
     entry = find(entries, turn)
     if entry is None:
-        return Answer(text=NO_SCRIPT)
+        asked = f"tool result {turn.tool_result!r}" if turn.tool_result else repr(turn.prompt)
+        raise ScriptProblem(
+            "unscripted",
+            f"no entry answers {asked} (model {turn.model}); add one to "
+            "src/notebook_replay/emulators/replies/<page>.yaml",
+        )
+    name = repr(entry.prompt or entry.tool_result)
+    texts = entry.texts
     calls = entry.tool_calls
     if entry.structured is not None:
         if turn.wants_json:
-            return Answer(text=json.dumps(entry.structured), fault=entry.fault)
-        forced = turn.tool_choice if turn.tool_choice in turn.tools else None
-        target = forced or (turn.tools[0] if turn.tools else None)
-        if target:
-            calls = (ToolCall(target, entry.structured),)
-    if turn.tool_choice == "none" or not turn.tools:
-        calls = ()
-    elif turn.tool_choice in turn.tools:
-        calls = tuple(c for c in calls if c.name == turn.tool_choice)
-    if turn.tool_choice not in (None, "auto", "none") and not calls:
-        raise ScriptError(
-            f"the request requires a tool call ({turn.tool_choice}) but the script entry for "
-            f"{entry.prompt or entry.tool_result!r} has none"
+            texts, calls = (json.dumps(entry.structured),), ()
+        else:
+            forced = turn.tool_choice if turn.tool_choice in turn.tools else None
+            target = forced or (turn.tools[0] if turn.tools else None)
+            if target:
+                calls = (ToolCall(target, entry.structured),)
+            elif not texts:
+                texts = (json.dumps(entry.structured),)
+    elif turn.wants_json and not calls:
+        for text in texts:
+            try:
+                json.loads(text)
+            except ValueError:
+                raise ScriptProblem(
+                    "script_error",
+                    f"the request asks for a JSON answer but the entry for {name} replies "
+                    f"with text that is not JSON: {text[:60]!r} (give `structured:`)",
+                ) from None
+    if not texts and not calls and not turn.tools:
+        raise ScriptProblem(
+            "script_error",
+            f"the entry for {name} has tool calls only, but the request offers no tools",
         )
-    text = entry.reply or ("" if calls else NO_SCRIPT)
-    return Answer(text=text, tool_calls=calls, fault=entry.fault)
-
-
-class ScriptError(ValueError):
-    """The reply script cannot answer a request the way the request demands."""
-
-
-def count_tokens(text: str) -> int:
-    """A stable, rough token count (about 4 characters a token), for usage figures."""
-    return max(1, round(len(text) / 4))
-
-
-def token_counts(turn: Turn, said: Answer) -> tuple[int, int]:
-    """(prompt tokens, completion tokens) of one exchange; each service names them."""
-    calls = json.dumps([c.arguments for c in said.tool_calls])
-    return count_tokens(turn.prompt_text), count_tokens(said.text + calls)
-
-
-def pieces(text: str, size: int = 3) -> list[str]:
-    """Split a reply into stream deltas of a few words each, spaces kept."""
-    words = text.split(" ")
-    return [
-        " ".join(words[i : i + size]) + (" " if i + size < len(words) else "")
-        for i in range(0, len(words), size)
-    ]
+    return Answer(
+        texts=texts or ("",), tool_calls=calls, fault=entry.fault, reasoning=entry.reasoning
+    )

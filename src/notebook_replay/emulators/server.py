@@ -12,13 +12,23 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse
+from starlette.responses import JSONResponse
 
 from . import faults, gradient, oci_genai, replies
 
 
-async def _script_error(request: Request, problem: Exception):
-    return PlainTextResponse(f"emulator reply script: {problem}", 500)
+async def _emulator_bug(request: Request, problem: Exception):
+    """An emulator defect: a JSON 500 without a traceback, and a problem the recorder sees."""
+    request.app.state.problems.append(
+        {
+            "kind": "emulator_error",
+            "service": "gradient" if request.url.path.startswith("/v1") else "oci",
+            "model": "",
+            "prompt": "",
+            "detail": f"{type(problem).__name__}: {problem}",
+        }
+    )
+    return JSONResponse({"message": f"emulator error: {type(problem).__name__}"}, 500)
 
 
 class _CountRequests:
@@ -39,10 +49,12 @@ def app(script: list[replies.Entry] | None = None) -> Starlette:
     attempts = faults.Attempts()
     application = Starlette(
         routes=[*gradient.routes(script, attempts), *oci_genai.routes(script, attempts)],
-        exception_handlers={replies.ScriptError: _script_error},
+        exception_handlers={Exception: _emulator_bug},
         middleware=[Middleware(_CountRequests)],
     )
     application.state.requests = 0
+    application.state.ledger_used = set()  # ledger ids the answers relied on (ledger.py)
+    application.state.problems = []  # reply-script problems (replies.ScriptProblem)
     return application
 
 

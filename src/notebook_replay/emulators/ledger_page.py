@@ -1,0 +1,155 @@
+"""The website page "What the emulators know, and how we know it", rendered from the
+ledger (ledger/*.yaml) and the catalogs (catalog/*.yaml) when the site is built.
+
+docs/emulators.md and docs/emulators.zh.md hold the prose and a `<!-- ledger -->` marker;
+the MkDocs hook in tools/site_hooks.py replaces the marker with render(language), so the
+page can never drift from the data the emulators run on.
+"""
+
+from __future__ import annotations
+
+from . import VERSION, catalog, ledger
+
+MARKER = "<!-- ledger -->"
+
+TEXT = {
+    "en": {
+        "summary": "Emulator version {version}: {total} behaviours, {evidenced} evidenced, "
+        "{assumed} assumed.",
+        "services": {
+            "gradient": "DigitalOcean Gradient (ChatGradient)",
+            "oci": "OCI Generative AI (ChatOCIGenAI)",
+        },
+        "groups": {
+            "endpoint": "Endpoints",
+            "auth": "Authentication",
+            "error": "Errors",
+            "validate": "Request validation",
+            "control": "The request's controls",
+            "response": "Responses",
+            "format": "Response formats",
+            "stream": "Streams",
+            "serving": "Serving modes",
+            "models": "Model listing",
+            "catalog": "Model catalog",
+            "fault": "Scripted faults",
+            "script": "Reply-script problems",
+        },
+        "evidenced": "evidenced",
+        "assumed": "assumed",
+        "no_evidence": "no public evidence",
+        "read": "read",
+        "models": "Models the emulator knows",
+        "columns": "| Model | Status | Capabilities | Source |",
+        "active": {"active": "active", "deprecated": "deprecated", "retired": "retired"},
+        "retired_on": "retired {date}",
+        "none": "none listed",
+    },
+    "zh": {
+        "summary": "模拟器版本 {version}：共 {total} 项行为，其中 {evidenced} 项有证据，"
+        "{assumed} 项为假设。",
+        "services": {
+            "gradient": "DigitalOcean Gradient（ChatGradient）",
+            "oci": "OCI 生成式 AI（ChatOCIGenAI）",
+        },
+        "groups": {
+            "endpoint": "端点",
+            "auth": "认证",
+            "error": "错误",
+            "validate": "请求校验",
+            "control": "请求中的控制参数",
+            "response": "响应",
+            "format": "响应格式",
+            "stream": "流式响应",
+            "serving": "服务模式",
+            "models": "模型列表",
+            "catalog": "模型目录",
+            "fault": "脚本化故障",
+            "script": "回复脚本问题",
+        },
+        "evidenced": "有证据",
+        "assumed": "假设",
+        "no_evidence": "没有公开证据",
+        "read": "查阅于",
+        "models": "模拟器知道的模型",
+        "columns": "| 模型 | 状态 | 能力 | 来源 |",
+        "active": {"active": "可用", "deprecated": "已弃用", "retired": "已退役"},
+        "retired_on": "{date} 退役",
+        "none": "未列出",
+    },
+}
+_ORDER = list(TEXT["en"]["groups"])
+
+
+def _escape(text: str) -> str:
+    """Markdown-safe prose: `<` and `>` outside code spans are not HTML tags."""
+    parts = str(text).split("`")
+    for i in range(0, len(parts), 2):
+        parts[i] = parts[i].replace("<", "&lt;").replace(">", "&gt;")
+    return "`".join(parts)
+
+
+def _source(source: str) -> str:
+    if source.startswith("http"):
+        return f"<{source}>"
+    return f"`{source}`"
+
+
+def _entry(entry: dict, lang: str) -> list[str]:
+    text = TEXT[lang]
+    behaviour = entry["behaviour"] if lang == "en" else entry["behaviour_zh"]
+    lines = [f"- **`{entry['id']}`** · *{text[entry['status']]}* · {_escape(behaviour)}"]
+    for item in entry.get("evidence") or []:
+        lines.append(
+            f"    - {item['kind']}: {_source(str(item['source']))} "
+            f"({text['read']} {item['read']}): {_escape(item['says'])}"
+        )
+    if not entry.get("evidence"):
+        lines.append(f"    - {text['no_evidence']}")
+    return lines
+
+
+def _models(service: str, lang: str) -> list[str]:
+    text = TEXT[lang]
+    models = catalog.gradient() if service == "gradient" else catalog.oci()
+    lines = [f"### {text['models']}", "", text["columns"], "| --- | --- | --- | --- |"]
+    for model in sorted(models.values(), key=lambda m: m.id):
+        status = text["active"].get(model.status, model.status)
+        if model.retired_on:
+            status += ", " + text["retired_on"].format(date=model.retired_on)
+        capabilities = ", ".join(k for k, v in sorted(model.capabilities.items()) if v is True)
+        source = next(iter(model.sources), {})
+        url = source.get("url", "")
+        lines.append(
+            f"| `{model.id}` | {status} | {capabilities or text['none']} | "
+            f"{_source(url) if url else text['none']} |"
+        )
+    return lines
+
+
+def render(lang: str = "en") -> str:
+    text = TEXT[lang]
+    entries = list(ledger.entries().values())
+    assumed = sum(e["status"] == "assumed" for e in entries)
+    out = [
+        text["summary"].format(
+            version=VERSION,
+            total=len(entries),
+            evidenced=len(entries) - assumed,
+            assumed=assumed,
+        ),
+        "",
+    ]
+    for service in ledger.SERVICES:
+        out += [f"## {text['services'][service]}", ""]
+        mine = [e for e in entries if e["service"] == service]
+        for group in _ORDER:
+            members = [e for e in mine if e["id"].split(".")[1] == group]
+            if not members:
+                continue
+            out += [f"### {text['groups'][group]}", ""]
+            for entry in members:
+                out += _entry(entry, lang)
+            out.append("")
+        out += [*_models(service, lang), ""]
+    return "\n".join(out)

@@ -1,0 +1,577 @@
+"""The services' own controls, validation and reply-script problems, driven through the
+real SDKs over loopback: ChatGradient (pydo, azure-core), the openai SDK and ChatOpenAI
+against the Gradient emulator, and the OCI SDK with both ChatOCIGenAI classes."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+
+import pytest
+from conftest import OCI_ENDPOINT, gradient, in_mode, oci_chat
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.tools import tool
+from pydantic import BaseModel, Field
+
+from notebook_replay.emulators import catalog, replies, server, tokens
+
+E = replies.Entry
+TWO_SENTENCES = "Lisbon is the capital of Portugal. It sits on seven hills above the Tagus river."
+SCRIPT = [
+    E(prompt="capital of Portugal", reply=TWO_SENTENCES),
+    E(prompt="Name a colour", reply=("Teal.", "Ochre.", "Indigo.")),
+    E(
+        prompt="How many r in strawberry",
+        reasoning="Spell it: s-t-r-a-w-b-e-r-r-y. The letter r appears at 3, 8 and 9.",
+        reply="Three.",
+    ),
+    E(prompt="Just chat", reply="Happy to chat without any tools."),
+    E(
+        prompt="weather in Porto and Lisbon",
+        tool_calls=(
+            replies.ToolCall("get_weather", {"city": "Porto"}),
+            replies.ToolCall("get_weather", {"city": "Lisbon"}),
+        ),
+    ),
+    E(prompt="Reply in JSON please", reply="This is not JSON at all."),
+    E(tool_result="17", reply="It is 17 °C in Porto."),
+]
+
+
+@tool
+def get_weather(city: str) -> str:
+    """Current weather for a city."""
+    return f"17 °C in {city}"
+
+
+class Booking(BaseModel):
+    """A hotel booking."""
+
+    guest: str = Field(description="Full name of the guest")
+    nights: int = Field(description="Number of nights", ge=1)
+    kind: str = Field(description="Room kind", json_schema_extra={"enum": ["single", "double"]})
+
+
+@pytest.fixture(scope="module")
+def controls_app():
+    application = server.app(SCRIPT)
+    with server.serving(application) as address:
+        yield application, address
+
+
+@pytest.fixture
+def gradient_emu(monkeypatch, controls_app):
+    application, address = controls_app
+    in_mode(monkeypatch, "record", "gradient", address)
+    return application
+
+
+@pytest.fixture
+def oci_emu(monkeypatch, controls_app):
+    application, address = controls_app
+    in_mode(monkeypatch, "record", "oci_generative_ai", address)
+    return application
+
+
+def openai_client(address):
+    """The openai SDK pointed at the Gradient emulator, as ChatOpenAI(base_url=…) is."""
+    import openai
+
+    from notebook_replay.providers import GRADIENT_PLACEHOLDER_KEY
+
+    return openai.OpenAI(
+        base_url=f"http://{address}/v1", api_key=GRADIENT_PLACEHOLDER_KEY, max_retries=0
+    )
+
+
+def chat_openai(address, model="llama3.3-70b-instruct", **kwargs):
+    from langchain_openai import ChatOpenAI
+
+    from notebook_replay.providers import GRADIENT_PLACEHOLDER_KEY
+
+    return ChatOpenAI(
+        model=model,
+        base_url=f"http://{address}/v1",
+        api_key=GRADIENT_PLACEHOLDER_KEY,
+        max_retries=0,
+        **kwargs,
+    )
+
+
+def langchain_oci(model_id="meta.llama-3.3-70b-instruct", **kwargs):
+    from langchain_oci import ChatOCIGenAI
+
+    return ChatOCIGenAI(
+        model_id=model_id,
+        service_endpoint=OCI_ENDPOINT,
+        compartment_id=os.environ["OCI_COMPARTMENT_ID"],
+        **kwargs,
+    )
+
+
+def oci_client():
+    import oci
+
+    return oci.generative_ai_inference.GenerativeAiInferenceClient(
+        oci.config.from_file(os.environ["OCI_CONFIG_FILE"]),
+        service_endpoint=OCI_ENDPOINT,
+        retry_strategy=oci.retry.NoneRetryStrategy(),
+    )
+
+
+def oci_raw_chat(chat_request: dict, model="meta.llama-3.3-70b-instruct"):
+    """A ChatDetails sent as a plain dict through the OCI SDK (signing, HTTP, errors)."""
+    return oci_client().chat(
+        {
+            "compartmentId": os.environ["OCI_COMPARTMENT_ID"],
+            "servingMode": {"servingType": "ON_DEMAND", "modelId": model},
+            "chatRequest": chat_request,
+        }
+    )
+
+
+def generic(text="capital of Portugal", **extra) -> dict:
+    return {
+        "apiFormat": "GENERIC",
+        "messages": [{"role": "USER", "content": [{"type": "TEXT", "text": text}]}],
+        **extra,
+    }
+
+
+def first_tokens(n: int) -> str:
+    return "".join(tokens.tokens(TWO_SENTENCES)[:n])
+
+
+# --- Stop sequences and max tokens ---------------------------------------------------
+
+
+def test_gradient_stop_sequences_cut_the_reply_with_finish_reason_stop(gradient_emu):
+    answer = gradient(stop_sequences=["seven"]).invoke("capital of Portugal")
+    assert answer.content == TWO_SENTENCES.split("seven")[0]
+    assert answer.response_metadata["finish_reason"] == "stop"
+
+
+def test_gradient_max_tokens_truncate_with_finish_reason_length(gradient_emu, controls_app):
+    answer = gradient(max_tokens=5).invoke("capital of Portugal")
+    assert answer.content == first_tokens(5)
+    assert answer.response_metadata["finish_reason"] == "length"
+    reply = openai_client(controls_app[1]).chat.completions.create(
+        model="llama3.3-70b-instruct",
+        messages=[{"role": "user", "content": "capital of Portugal"}],
+        max_completion_tokens=7,
+    )
+    assert reply.choices[0].message.content == first_tokens(7)
+    assert reply.choices[0].finish_reason == "length"
+    assert reply.usage.completion_tokens == 7  # one tokenizer for cuts and counts
+
+
+def test_oci_generic_stop_and_max_tokens(oci_emu):
+    stopped = langchain_oci().invoke("capital of Portugal", stop=["seven"])
+    assert stopped.content == TWO_SENTENCES.split("seven")[0]
+    assert stopped.response_metadata["finish_reason"] == "stop"
+    cut = langchain_oci(model_kwargs={"max_tokens": 4}).invoke("capital of Portugal")
+    assert cut.content == first_tokens(4)
+    assert cut.response_metadata["finish_reason"] == "length"
+    assert cut.usage_metadata["output_tokens"] == 4
+
+
+def test_oci_cohere_stop_finishes_null_and_max_tokens_is_MAX_TOKENS(oci_emu):
+    cohere = "cohere.command-a-03-2025"
+    stopped = langchain_oci(cohere).invoke("capital of Portugal", stop=["seven"])
+    assert stopped.content == TWO_SENTENCES.split("seven")[0]
+    assert stopped.response_metadata.get("finish_reason") is None
+    cut = langchain_oci(cohere, model_kwargs={"max_tokens": 3}).invoke("capital of Portugal")
+    assert cut.content == first_tokens(3)
+    assert cut.response_metadata["finish_reason"] == "MAX_TOKENS"
+    # langchain-community's class sends the same stopSequences
+    assert (
+        oci_chat().invoke("capital of Portugal", stop=["seven"]).content
+        == (TWO_SENTENCES.split("seven")[0])
+    )
+
+
+def test_oci_openai_models_take_max_completion_tokens_and_refuse_max_tokens(oci_emu):
+    import oci
+
+    gpt = "openai.gpt-oss-120b"
+    cut = langchain_oci(gpt, model_kwargs={"max_tokens": 6}).invoke("capital of Portugal")
+    assert cut.content == first_tokens(6)  # langchain-oci sent maxCompletionTokens
+    with pytest.raises(oci.exceptions.ServiceError) as raised:
+        oci_raw_chat(generic(maxTokens=6), model=gpt)
+    assert raised.value.status == 400 and "maxCompletionTokens" in raised.value.message
+
+
+# --- n / numGenerations, temperature -------------------------------------------------
+
+
+def test_gradient_n_gives_that_many_choices(controls_app):
+    result = chat_openai(controls_app[1], n=3).generate([[HumanMessage("Name a colour")]])
+    assert [g.text for g in result.generations[0]] == ["Teal.", "Ochre.", "Indigo."]
+
+
+def test_oci_num_generations_gives_that_many_choices(oci_emu):
+    result = oci_raw_chat(generic("Name a colour", numGenerations=2)).data
+    texts = [c.message.content[0].text for c in result.chat_response.choices]
+    assert texts == ["Teal.", "Ochre."]
+    assert [c.index for c in result.chat_response.choices] == [0, 1]
+
+
+def test_temperature_out_of_range_is_a_400_on_both_services(oci_emu, controls_app):
+    import oci
+    import openai
+
+    with pytest.raises(openai.BadRequestError, match="temperature"):
+        chat_openai(controls_app[1], temperature=2.5).invoke("capital of Portugal")
+    assert chat_openai(controls_app[1], temperature=1.5).invoke("capital of Portugal").content
+    with pytest.raises(oci.exceptions.ServiceError) as raised:
+        langchain_oci("cohere.command-a-03-2025", model_kwargs={"temperature": 1.5}).invoke(
+            "capital of Portugal"
+        )
+    assert (raised.value.status, raised.value.code) == (400, None)
+    assert langchain_oci(model_kwargs={"temperature": 1.5}).invoke("capital of Portugal").content
+
+
+# --- Tool choice, synthesized calls, parallel calls ----------------------------------
+
+
+def test_forced_tool_without_a_scripted_call_gets_a_schema_valid_call(gradient_emu, oci_emu):
+    for model in (gradient(), langchain_oci()):
+        forced = model.bind_tools([Booking], tool_choice="any")
+        call = forced.invoke("Just chat").tool_calls[0]
+        assert call["name"] == "Booking"
+        Booking.model_validate(call["args"])  # valid for the schema
+        assert call["args"] == {"guest": "example", "nights": 1, "kind": "single"}
+
+
+def test_tool_choice_none_never_calls_and_named_calls_that_tool(oci_emu, controls_app):
+    none = chat_openai(controls_app[1]).bind_tools([get_weather], tool_choice="none")
+    answer = none.invoke("Just chat")
+    assert answer.tool_calls == [] and answer.content == "Happy to chat without any tools."
+    named = chat_openai(controls_app[1]).bind_tools([get_weather, Booking], tool_choice="Booking")
+    assert [c["name"] for c in named.invoke("weather in Porto and Lisbon").tool_calls] == [
+        "Booking"
+    ]
+    oci_named = langchain_oci().bind_tools([get_weather, Booking], tool_choice="Booking")
+    assert [c["name"] for c in oci_named.invoke("Just chat").tool_calls] == ["Booking"]
+
+
+def test_chat_gradient_bare_tool_name_choice_is_refused_as_the_contract_says(gradient_emu):
+    from azure.core.exceptions import HttpResponseError
+
+    with pytest.raises(HttpResponseError) as raised:
+        gradient().bind_tools([get_weather], tool_choice="get_weather").invoke("Just chat")
+    assert raised.value.status_code == 400 and "Supported values" in str(raised.value)
+
+
+def test_parallel_tool_calls_only_where_the_catalog_says_so(oci_emu, controls_app):
+    assert catalog.gradient()["openai-gpt-4o"].can("parallel_tools")
+    both = chat_openai(controls_app[1], model="openai-gpt-4o").bind_tools([get_weather])
+    calls = both.invoke("weather in Porto and Lisbon").tool_calls
+    assert [c["args"]["city"] for c in calls] == ["Porto", "Lisbon"]
+    one = chat_openai(controls_app[1]).bind_tools([get_weather])
+    assert len(one.invoke("weather in Porto and Lisbon").tool_calls) == 1
+    off = chat_openai(controls_app[1], model="openai-gpt-4o").bind_tools(
+        [get_weather], parallel_tool_calls=False
+    )
+    assert len(off.invoke("weather in Porto and Lisbon").tool_calls) == 1
+    maverick = langchain_oci("meta.llama-4-maverick-17b-128e-instruct-fp8")
+    oci_calls = maverick.bind_tools([get_weather]).invoke("weather in Porto and Lisbon")
+    assert len(oci_calls.tool_calls) == 2
+    assert (
+        len(
+            langchain_oci()
+            .bind_tools([get_weather])
+            .invoke("weather in Porto and Lisbon")
+            .tool_calls
+        )
+        == 1
+    )
+
+
+# --- Reasoning and usage details -----------------------------------------------------
+
+
+def test_gradient_reasoning_models_answer_reasoning_content_and_count_it(controls_app):
+    client = openai_client(controls_app[1])
+    ask = dict(messages=[{"role": "user", "content": "How many r in strawberry?"}])
+    reply = client.chat.completions.create(model="openai-gpt-oss-120b", **ask)
+    message = reply.choices[0].message
+    reasoning = SCRIPT[2].reasoning
+    assert message.content == "Three." and message.model_extra["reasoning_content"] == reasoning
+    assert reply.usage.completion_tokens_details.reasoning_tokens == tokens.count(reasoning)
+    streamed = client.chat.completions.create(model="openai-gpt-oss-120b", stream=True, **ask)
+    pieces = [c.choices[0].delta.model_extra.get("reasoning_content") for c in streamed]
+    assert "".join(p for p in pieces if p) == reasoning
+    off = client.chat.completions.create(
+        model="openai-gpt-oss-120b", reasoning_effort="none", **ask
+    )
+    assert "reasoning_content" not in (off.choices[0].message.model_extra or {})
+    plain = client.chat.completions.create(model="llama3.3-70b-instruct", **ask)
+    assert "reasoning_content" not in (plain.choices[0].message.model_extra or {})
+
+
+def test_oci_reasoning_content_and_usage_details_for_openai_models(oci_emu):
+    gpt = langchain_oci("openai.gpt-oss-120b")
+    answer = gpt.invoke("How many r in strawberry?")
+    assert answer.content == "Three."
+    assert answer.additional_kwargs.get("reasoning_content") == SCRIPT[2].reasoning
+    details = answer.usage_metadata.get("output_token_details", {})
+    # langchain-oci 0.4.0 names the key reasoning_tokens (LangChain's standard is reasoning)
+    assert details.get("reasoning_tokens") == tokens.count(SCRIPT[2].reasoning)
+    chunks = list(gpt.stream("How many r in strawberry?"))
+    whole = sum(chunks[1:], chunks[0])
+    assert whole.content == "Three."
+    assert whole.additional_kwargs.get("reasoning_content") == SCRIPT[2].reasoning
+
+
+# --- Token-sized, deterministic streams ----------------------------------------------
+
+
+def _check_token_sized(pieces: list[str]) -> None:
+    pieces = [p for p in pieces if p]
+    assert "".join(pieces) == TWO_SENTENCES
+    assert len(pieces) >= 20  # dozens of events for two sentences
+    assert max(len(p) for p in pieces) <= 5
+    split = [a for a, b in itertools.pairwise(pieces) if a[-1].isalpha() and b[0].isalpha()]
+    assert split  # words split across events
+
+
+def test_streams_are_token_sized_and_deterministic_in_both_formats(gradient_emu, oci_emu):
+    streams = {
+        "ChatGradient": lambda: gradient().stream("capital of Portugal"),
+        "langchain-oci GENERIC": lambda: langchain_oci().stream("capital of Portugal"),
+        "langchain-oci COHERE": lambda: langchain_oci("cohere.command-a-03-2025").stream(
+            "capital of Portugal"
+        ),
+        "langchain-community COHERE": lambda: oci_chat().stream("capital of Portugal"),
+    }
+    for name, stream in streams.items():
+        first = [c.content for c in stream()]
+        _check_token_sized(first)
+        assert [c.content for c in stream()] == first, name
+
+
+def test_cohere_streamed_tool_calls_reach_both_langchain_classes(oci_emu):
+    for model in (langchain_oci("cohere.command-a-03-2025"), oci_chat()):
+        chunks = list(model.bind_tools([get_weather]).stream("weather in Porto and Lisbon"))
+        whole = sum(chunks[1:], chunks[0])
+        assert [(c["name"], c["args"]) for c in whole.tool_calls] == [
+            ("get_weather", {"city": "Porto"})
+        ], type(model).__module__
+
+
+# --- Validation: the 400s the services give ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "messages, says",
+    [
+        ([], "too short"),
+        ([{"role": "wizard", "content": "hi"}], "Supported values"),
+        (
+            [
+                {"role": "user", "content": "hi"},
+                {"role": "tool", "tool_call_id": "x", "content": "17"},
+            ],
+            "must be a response to a preceding message with 'tool_calls'",
+        ),
+        (
+            [
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "text", "text": "What is this?"},
+                        {
+                            "type": "image_url",
+                            "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="},
+                        },
+                    ],
+                }
+            ],
+            "image_url",
+        ),
+    ],
+    ids=["empty", "unknown-role", "orphan-tool", "image-to-text-model"],
+)
+def test_gradient_refuses_bad_requests_with_400s(controls_app, messages, says):
+    import openai
+
+    with pytest.raises(openai.BadRequestError) as raised:
+        openai_client(controls_app[1]).chat.completions.create(
+            model="llama3.3-70b-instruct", messages=messages
+        )
+    assert says in raised.value.body["message"]
+
+
+def test_gradient_wrong_typed_field_and_vision_model_image(controls_app):
+    import openai
+
+    client = openai_client(controls_app[1])
+    with pytest.raises(openai.BadRequestError, match="temperature"):
+        client.chat.completions.create(
+            model="llama3.3-70b-instruct",
+            messages=[{"role": "user", "content": "capital of Portugal"}],
+            temperature="warm",
+        )
+    image = [
+        {"type": "text", "text": "capital of Portugal"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},
+    ]
+    reply = client.chat.completions.create(
+        model="openai-gpt-4o", messages=[{"role": "user", "content": image}]
+    )
+    assert reply.choices[0].message.content == TWO_SENTENCES
+
+
+@pytest.mark.parametrize(
+    "chat_request, model, says",
+    [
+        ({"apiFormat": "GENERIC", "messages": []}, None, "must not be empty"),
+        (generic(temperature="warm"), None, "Please pass in correct format of request."),
+        (
+            {"apiFormat": "GENERIC", "messages": [{"role": "WIZARD", "content": []}]},
+            None,
+            "Please pass in correct format of request.",
+        ),
+        (
+            {
+                "apiFormat": "GENERIC",
+                "messages": [
+                    {"role": "USER", "content": [{"type": "TEXT", "text": "hi"}]},
+                    {
+                        "role": "TOOL",
+                        "toolCallId": "x",
+                        "content": [{"type": "TEXT", "text": "17"}],
+                    },
+                ],
+            },
+            None,
+            "TOOL message",
+        ),
+        (
+            {
+                "apiFormat": "GENERIC",
+                "messages": [
+                    {
+                        "role": "USER",
+                        "content": [
+                            {"type": "TEXT", "text": "What is this?"},
+                            {
+                                "type": "IMAGE",
+                                "imageUrl": {"url": "data:image/png;base64,iVBORw0KGgo="},
+                            },
+                        ],
+                    }
+                ],
+            },
+            None,
+            "does not accept image",
+        ),
+        ({"apiFormat": "COHERE", "message": ""}, "cohere.command-a-03-2025", "must not be empty"),
+        (generic(responseFormat={"type": "XML"}), None, "responseFormat"),
+    ],
+    ids=[
+        "empty",
+        "wrong-type",
+        "unknown-role",
+        "orphan-tool",
+        "image-to-text-model",
+        "cohere-empty",
+        "unknown-response-format",
+    ],
+)
+def test_oci_refuses_bad_requests_with_message_only_400s(oci_emu, chat_request, model, says):
+    import oci
+
+    with pytest.raises(oci.exceptions.ServiceError) as raised:
+        oci_raw_chat(chat_request, model=model or "meta.llama-3.3-70b-instruct")
+    assert (raised.value.status, raised.value.code) == (400, None)
+    assert says in raised.value.message
+
+
+def test_oci_vision_model_takes_images_and_lower_case_json_object_is_accepted(oci_emu):
+    image = {"type": "IMAGE", "imageUrl": {"url": "data:image/png;base64,iVBORw0KGgo="}}
+    request = generic()
+    request["messages"][0]["content"].append(image)
+    reply = oci_raw_chat(request, model="meta.llama-3.2-90b-vision-instruct").data
+    assert reply.chat_response.choices[0].message.content[0].text == TWO_SENTENCES
+    with pytest.raises(Exception) as raised:  # the reply is not JSON: a script problem
+        oci_raw_chat(generic("Reply in JSON please", responseFormat={"type": "json_object"}))
+    assert "emulator reply script:" in str(raised.value)
+
+
+# --- Reply-script problems -----------------------------------------------------------
+
+
+def test_unscripted_prompts_are_400s_named_in_app_problems(gradient_emu, oci_emu):
+    import oci
+    from azure.core.exceptions import HttpResponseError
+
+    before = len(gradient_emu.state.problems)
+    with pytest.raises(HttpResponseError) as raised:
+        gradient().invoke("A prompt nobody scripted")
+    assert raised.value.status_code == 400
+    assert "emulator reply script: no entry answers" in str(raised.value)
+    with pytest.raises(oci.exceptions.ServiceError) as refused:
+        oci_chat().invoke("Another prompt nobody scripted")  # default retries: a 400 is final
+    assert refused.value.status == 400
+    assert refused.value.message.startswith("emulator reply script:")
+    problems = gradient_emu.state.problems[before:]
+    assert [(p["kind"], p["service"], p["prompt"]) for p in problems] == [
+        ("unscripted", "gradient", "A prompt nobody scripted"),
+        ("unscripted", "oci", "Another prompt nobody scripted"),
+    ]
+
+
+def test_a_script_that_cannot_satisfy_the_request_is_a_script_error(controls_app):
+    import openai
+
+    application, address = controls_app
+    before = len(application.state.problems)
+    with pytest.raises(openai.BadRequestError, match="emulator reply script:"):
+        chat_openai(address, model_kwargs={"response_format": {"type": "json_object"}}).invoke(
+            "Reply in JSON please"
+        )
+    assert application.state.problems[before]["kind"] == "script_error"
+
+
+def test_tool_round_trip_still_works_after_validation(oci_emu):
+    question = HumanMessage("weather in Porto and Lisbon")
+    call = langchain_oci().bind_tools([get_weather]).invoke([question])
+    result = ToolMessage("17 °C", tool_call_id=call.tool_calls[0]["id"])
+    answer = langchain_oci().bind_tools([get_weather]).invoke([question, call, result])
+    assert answer.content == "It is 17 °C in Porto."
+    assert isinstance(call, AIMessage)
+
+
+# --- Catalog-driven model listings ---------------------------------------------------
+
+
+def test_gradient_models_mirror_the_catalog(controls_app):
+    listed = [m.id for m in openai_client(controls_app[1]).models.list()]
+    assert listed == sorted(m.id for m in catalog.gradient().values() if not m.retired)
+
+
+def test_oci_list_models_shows_the_catalog_with_retirements(oci_emu):
+    import oci
+
+    client = oci.generative_ai.GenerativeAiClient(
+        oci.config.from_file(os.environ["OCI_CONFIG_FILE"]),
+        service_endpoint="https://generativeai.us-chicago-1.oci.oraclecloud.com",
+    )
+    items = client.list_models(os.environ["OCI_COMPARTMENT_ID"]).data.items
+    by_name = {m.display_name: m for m in items}
+    assert set(by_name) == set(catalog.oci())
+    retired = by_name["cohere.command-r-16k"]
+    assert retired.time_on_demand_retired.date().isoformat() == "2025-01-16"
+    assert by_name["cohere.command-a-03-2025"].time_on_demand_retired is None
+    assert "CHAT" in by_name["cohere.command-a-03-2025"].capabilities
+
+
+def test_every_answer_names_ledger_entries_that_exist(controls_app):
+    from notebook_replay.emulators import ledger
+
+    used = controls_app[0].state.ledger_used
+    assert used and used <= set(ledger.entries())
+    assert json.dumps(sorted(used))

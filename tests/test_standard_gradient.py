@@ -26,6 +26,14 @@ class TestChatGradientStandard(ChatModelIntegrationTests):
     """llama3.3-70b-instruct: text in, text and tool calls out."""
 
     package_limitations = {
+        **{
+            f"test_{name}_with_model_override": (
+                f"langchain-gradient 1.0.0: {CHAT}:308 and 398 — the request's "
+                "model is always self.model_name; a per-call model= is ignored without a "
+                "word (streamed chunks carry no model_name either)"
+            )
+            for name in ("invoke", "ainvoke", "stream", "astream")
+        },
         "test_usage_metadata_streaming": (
             f"langchain-gradient 1.0.0: {CHAT}:448-474 — _stream yields chunks (and the "
             "final usage chunk) without response_metadata, so a streamed message never "
@@ -39,6 +47,10 @@ class TestChatGradientStandard(ChatModelIntegrationTests):
             "gradient.control.tool-choice-bare-name, assumed)"
         ),
     }
+
+    @property
+    def model_override_value(self) -> str:
+        return "openai-gpt-oss-120b"
 
     @property
     def chat_model_class(self):

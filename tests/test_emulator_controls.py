@@ -575,3 +575,152 @@ def test_every_answer_names_ledger_entries_that_exist(controls_app):
     used = controls_app[0].state.ledger_used
     assert used and used <= set(ledger.entries())
     assert json.dumps(sorted(used))
+
+
+# --- Never a 5xx for a malformed request ---------------------------------------------
+
+MALFORMED = [
+    b"not json",
+    b"[]",
+    b'{"model": "llama3.3-70b-instruct", "messages": "hello"}',
+    b'{"model": "llama3.3-70b-instruct", "messages": [1, 2]}',
+    b'{"model": "llama3.3-70b-instruct", "messages": [{"role": "user", "content": {"a": 1}}]}',
+    b'{"model": "llama3.3-70b-instruct", "messages": [{"role": "user", "content": "hi"}],'
+    b' "tools": [1]}',
+    b'{"model": "llama3.3-70b-instruct", "messages": [{"role": "user", "content": "hi"}],'
+    b' "tool_choice": {"function": 3}, "tools": [{"function": {}}]}',
+    b'{"model": 7, "messages": [{"role": "user", "content": "hi"}]}',
+    b'{"model": "llama3.3-70b-instruct", "messages": [{"role": "user"}], "stop": [1]}',
+]
+OCI_MALFORMED = [
+    {"chatRequest": "text"},
+    {"chatRequest": {"apiFormat": "GENERIC", "messages": [{"role": "USER", "content": 5}]}},
+    {"chatRequest": {"apiFormat": "GENERIC", "messages": [{"role": "USER"}], "tools": [1]}},
+    {"chatRequest": {"apiFormat": "COHERE", "message": "hi", "tools": [{"x": 1}]}},
+    {"chatRequest": {"apiFormat": "COHERE", "message": "hi", "toolResults": [3]}},
+    {"chatRequest": {"apiFormat": "GENERIC", "messages": [], "toolChoice": []}},
+]
+
+
+def test_malformed_gradient_bodies_are_400s_never_5xx(controls_app):
+    import httpx
+
+    from notebook_replay.providers import GRADIENT_PLACEHOLDER_KEY
+
+    application, address = controls_app
+    problems = len(application.state.problems)
+    for body in MALFORMED:
+        answer = httpx.post(
+            f"http://{address}/v1/chat/completions",
+            content=body,
+            headers={"authorization": f"Bearer {GRADIENT_PLACEHOLDER_KEY}"},
+        )
+        assert answer.status_code == 400, (body, answer.text)
+        assert answer.json()["error"]["message"], body
+    assert len(application.state.problems) == problems  # not reply-script problems
+
+
+def test_malformed_oci_bodies_are_message_only_400s_never_5xx(oci_emu):
+    import oci
+
+    for details in OCI_MALFORMED:
+        body = {
+            "compartmentId": os.environ["OCI_COMPARTMENT_ID"],
+            "servingMode": {"servingType": "ON_DEMAND", "modelId": "meta.llama-3.3-70b-instruct"},
+            **details,
+        }
+        if body["chatRequest"] != "text" and body["chatRequest"].get("apiFormat") == "COHERE":
+            body["servingMode"]["modelId"] = "cohere.command-a-03-2025"
+        with pytest.raises(oci.exceptions.ServiceError) as raised:
+            oci_client().chat(body)
+        assert (raised.value.status, raised.value.code) == (400, None), details
+
+
+def test_capabilities_in_the_catalog_drive_tools_and_json_schema(oci_emu, controls_app):
+    import oci
+    import openai
+
+    assert catalog.gradient()["deepseek-r1-distill-llama-70b"].refuses("tools")
+    no_tools = chat_openai(controls_app[1], model="deepseek-r1-distill-llama-70b")
+    with pytest.raises(openai.BadRequestError, match="Tools are not supported"):
+        no_tools.bind_tools([get_weather]).invoke("Just chat")
+    with pytest.raises(oci.exceptions.ServiceError) as raised:
+        oci_raw_chat(
+            {
+                "apiFormat": "COHERE",
+                "message": "Just chat",
+                "responseFormat": {
+                    "type": "JSON_SCHEMA",
+                    "jsonSchema": {"name": "x", "schema": {}},
+                },
+            },
+            model="cohere.command-a-03-2025",
+        )
+    assert (raised.value.status, raised.value.code) == (400, None)
+    assert raised.value.message == "Please pass in correct format of request."
+
+
+def test_cohere_v2_answers_langchain_oci_vision_and_reasoning_models(oci_emu):
+    vision = langchain_oci("cohere.command-a-vision")  # langchain-oci sends COHEREV2
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
+    question = HumanMessage([{"type": "text", "text": "capital of Portugal"}, image])
+    assert vision.invoke([question]).content == TWO_SENTENCES
+    chunks = [c.content for c in vision.stream([question])]
+    _check_token_sized(chunks)
+    reasoning = oci_raw_chat(
+        {
+            "apiFormat": "COHEREV2",
+            "messages": [
+                {"role": "USER", "content": [{"type": "TEXT", "text": "How many r in strawberry"}]}
+            ],
+            "stopSequences": ["ee"],
+        },
+        model="cohere.command-a-reasoning",
+    ).data.chat_response
+    blocks = {b.type: b for b in reasoning.message.content}
+    assert blocks["THINKING"].thinking == SCRIPT[2].reasoning
+    assert (blocks["TEXT"].text, reasoning.finish_reason) == ("Thr", "STOP_SEQUENCE")
+
+
+def test_every_active_catalog_model_answers_and_every_retired_one_is_refused(controls_app):
+    """Straight to the emulator over loopback (no cassette): one request per model."""
+    import oci
+    import openai
+
+    from notebook_replay.providers import OCI, OCI_PLACEHOLDER_COMPARTMENT
+
+    OCI.prepare_offline()  # the throwaway key the emulator knows
+    direct = oci.generative_ai_inference.GenerativeAiInferenceClient(
+        oci.config.from_file(os.environ["OCI_CONFIG_FILE"]),
+        service_endpoint=f"http://{controls_app[1]}",
+        retry_strategy=oci.retry.NoneRetryStrategy(),
+    )
+
+    def oci_raw_chat(chat_request, model):
+        return direct.chat(
+            {
+                "compartmentId": OCI_PLACEHOLDER_COMPARTMENT,
+                "servingMode": {"servingType": "ON_DEMAND", "modelId": model},
+                "chatRequest": chat_request,
+            }
+        )
+
+    client = openai_client(controls_app[1])
+    for model in catalog.gradient().values():
+        ask = dict(model=model.id, messages=[{"role": "user", "content": "capital of Portugal"}])
+        if model.retired:
+            with pytest.raises(openai.NotFoundError):
+                client.chat.completions.create(**ask)
+        else:
+            assert client.chat.completions.create(**ask).choices[0].message.content
+    for model in catalog.oci().values():
+        cohere = model.api_format in ("COHERE", "COHEREV2")
+        chat_request = (
+            {"apiFormat": "COHERE", "message": "capital of Portugal"} if cohere else generic()
+        )
+        if model.retired:
+            with pytest.raises(oci.exceptions.ServiceError) as raised:
+                oci_raw_chat(chat_request, model=model.id)
+            assert raised.value.status == 400 and "retired" in raised.value.message
+        else:
+            assert oci_raw_chat(chat_request, model=model.id).status == 200, model.id

@@ -101,6 +101,25 @@ def validate(request: Request, body: dict) -> catalog.Model:
                 "gradient.validate.role",
                 f"messages[{i}].role",
             )
+        content = message.get("content")
+        if content is None and not (role == "assistant" and message.get("tool_calls")):
+            raise Refused(
+                400,
+                f"Missing required parameter: 'messages[{i}].content'.",
+                "gradient.validate.types",
+                f"messages[{i}].content",
+            )
+        parts_ok = isinstance(content, list) and all(
+            isinstance(p, dict) and isinstance(p.get("type"), str) for p in content
+        )
+        if content is not None and not isinstance(content, str) and not parts_ok:
+            raise Refused(
+                400,
+                f"Invalid type for 'messages[{i}].content': expected a string or an array "
+                "of content parts.",
+                "gradient.validate.types",
+                f"messages[{i}].content",
+            )
         if role == "assistant" and message.get("tool_calls"):
             called = True
         if role == "tool" and not called:
@@ -110,6 +129,20 @@ def validate(request: Request, body: dict) -> catalog.Model:
                 "preceding message with 'tool_calls'.",
                 "gradient.validate.orphan-tool",
                 f"messages.[{i}].role",
+            )
+    stop = body.get("stop")
+    if isinstance(stop, list) and not all(isinstance(s, str) for s in stop):
+        raise Refused(
+            400, "Invalid type for 'stop': expected strings.", "gradient.validate.types", "stop"
+        )
+    for i, tool in enumerate(body.get("tools") or []):
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+            raise Refused(
+                400,
+                f"Missing required parameter: 'tools[{i}].function.name'.",
+                "gradient.validate.types",
+                f"tools[{i}].function",
             )
     model = catalog.gradient().get(body.get("model"))
     if model is None or model.retired:
@@ -181,6 +214,19 @@ def validate(request: Request, body: dict) -> catalog.Model:
             "gradient.control.response-format",
             "response_format.type",
         )
+    if response_format == "json_schema" and model.refuses("json_schema"):
+        raise Refused(
+            400,
+            f"response_format json_schema is not supported with {model.id}.",
+            "gradient.validate.json-schema",
+            "response_format",
+        )
+    if body.get("tools") and model.refuses("tools"):
+        raise Refused(
+            400, f"Tools are not supported with {model.id}.", "gradient.validate.tools", "tools"
+        )
+    if effort is not None and not model.can("reasoning"):
+        ledger.use(request, "gradient.control.reasoning-effort-ignored")
     if body.get("stream_options") and not body.get("stream"):
         raise Refused(
             400,
@@ -356,7 +402,15 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
         try:
             model = validate(request, body)
             ledger.use(request, "gradient.control.unknown-fields-ignored")
-            turn = turn_of(body, model)
+            try:
+                turn = turn_of(body, model)
+            except (AttributeError, KeyError, TypeError, ValueError) as unreadable:
+                raise Refused(
+                    400,
+                    f"The request could not be read: {type(unreadable).__name__} in a "
+                    "message or tool definition (check their JSON shapes).",
+                    "gradient.validate.types",
+                ) from None
             reply = controls.shape(turn, answer(script, turn))
         except Refused as refused:
             ledger.use(request, refused.ledger_id)

@@ -120,10 +120,9 @@ def _models(service: str, lang: str) -> list[str]:
         capabilities = ", ".join(k for k, v in sorted(model.capabilities.items()) if v is True)
         source = next(iter(model.sources), {})
         url = source.get("url", "")
-        lines.append(
-            f"| `{model.id}` | {status} | {capabilities or text['none']} | "
-            f"{_source(url) if url else text['none']} |"
-        )
+        cells = [f"`{model.id}`", status, capabilities or text["none"]]
+        cells.append(_source(url) if url else text["none"])
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return lines
 
 

@@ -27,6 +27,8 @@ NOT_AUTHENTICATED = (
     "The required information to complete authentication was not provided or was incorrect."
 )
 COHERE_ROLES = ("USER", "CHATBOT", "SYSTEM", "TOOL")
+V2_ROLES = ("USER", "ASSISTANT", "SYSTEM", "TOOL")
+V2_CONTENT = ("TEXT", "IMAGE_URL", "DOCUMENT", "THINKING")
 GENERIC_ROLES = ("SYSTEM", "USER", "ASSISTANT", "TOOL", "DEVELOPER")
 EFFORTS = ("NONE", "MINIMAL", "LOW", "MEDIUM", "HIGH")
 COMMON_TYPES = {
@@ -51,6 +53,13 @@ COHERE_TYPES = {
     "stopSequences": "array",
     "preambleOverride": "string",
 }
+V2_TYPES = {
+    **COMMON_TYPES,
+    "messages": "array",
+    "stopSequences": "array",
+    "thinking": "object",
+}
+FIELD_TYPES = {"COHERE": COHERE_TYPES, "COHEREV2": V2_TYPES}
 GENERIC_TYPES = {
     **COMMON_TYPES,
     "messages": "array",
@@ -63,7 +72,9 @@ GENERIC_TYPES = {
     "logProbs": "integer",
 }
 # Temperature ranges the emulator enforces per API format (see the ledger: assumed).
-TEMPERATURE = {"COHERE": 1.0, "GENERIC": 2.0}
+TEMPERATURE = {"COHERE": 1.0, "COHEREV2": 1.0, "GENERIC": 2.0}
+# Model families: a Cohere model answers both Cohere formats (see the ledger: assumed).
+FAMILY = {"COHERE": "COHERE", "COHEREV2": "COHERE", "GENERIC": "GENERIC"}
 
 
 def json_response(data, status: int = 200, raw: bytes = b"") -> Response:
@@ -118,8 +129,9 @@ def _model(request: Request, body: dict) -> tuple[str, catalog.Model | None]:
         instead = f" Use {model.replacement} instead." if model.replacement else ""
         raise Refused(
             400,
-            f"The model {model_id} was retired from on-demand serving on {model.retired_on} "
-            f"and no longer answers.{instead}",
+            f"The model {model_id} was retired from on-demand serving"
+            + (f" on {model.retired_on}" if model.retired_on else "")
+            + f" and no longer answers.{instead}",
             "oci.error.retired-model",
         )
     return model_id, model
@@ -133,12 +145,12 @@ def validate(request: Request, body) -> tuple[str, catalog.Model | None, dict]:
         raise Refused(404, NOT_FOUND, "oci.error.not-found")
     chat_request = body["chatRequest"]
     api_format = chat_request.get("apiFormat")
-    if api_format not in ("COHERE", "GENERIC"):
+    if api_format not in FAMILY:
         raise Refused(400, MALFORMED, "oci.error.malformed")
-    if wrong_type(chat_request, COHERE_TYPES if api_format == "COHERE" else GENERIC_TYPES):
+    if wrong_type(chat_request, FIELD_TYPES.get(api_format, GENERIC_TYPES)):
         raise Refused(400, MALFORMED, "oci.error.malformed")
     model_id, model = _model(request, body)
-    if model and model.api_format != api_format:
+    if model and FAMILY.get(model.api_format) != FAMILY[api_format]:
         raise Refused(
             400,
             f"The model {model_id} takes apiFormat {model.api_format}, not {api_format}.",
@@ -146,6 +158,9 @@ def validate(request: Request, body) -> tuple[str, catalog.Model | None, dict]:
         )
     if api_format == "COHERE":
         _validate_cohere(chat_request)
+    elif api_format == "COHEREV2":
+        ledger.use(request, "oci.format.cohere-v2")
+        _validate_cohere_v2(chat_request, model)
     else:
         _validate_generic(chat_request, model)
     temperature = chat_request.get("temperature")
@@ -180,6 +195,18 @@ def validate(request: Request, body) -> tuple[str, catalog.Model | None, dict]:
             "Expected one of TEXT, JSON_OBJECT, JSON_SCHEMA.",
             "oci.validate.response-format",
         )
+    if api_format == "COHERE" and kind == "JSON_SCHEMA":
+        # CohereChatRequest's response format has no JSON_SCHEMA type (a schema rides on
+        # JSON_OBJECT): the request cannot be read.
+        raise Refused(400, MALFORMED, "oci.validate.cohere-json-schema")
+    if kind == "JSON_SCHEMA" and model is not None and model.refuses("json_schema"):
+        raise Refused(
+            400,
+            f"The model {model_id} does not support a JSON_SCHEMA response format.",
+            "oci.validate.json-schema",
+        )
+    if chat_request.get("tools") and model is not None and model.refuses("tools"):
+        raise Refused(400, f"The model {model_id} does not support tools.", "oci.validate.tools")
     effort = chat_request.get("reasoningEffort")
     if effort is not None and str(effort).upper() not in EFFORTS:
         raise Refused(
@@ -187,6 +214,8 @@ def validate(request: Request, body) -> tuple[str, catalog.Model | None, dict]:
             f"Invalid reasoningEffort '{effort}'. Expected one of {', '.join(EFFORTS)}.",
             "oci.control.reasoning",
         )
+    if effort is not None and model is not None and not model.can("reasoning"):
+        ledger.use(request, "oci.control.reasoning-effort-ignored")
     return model_id, model, chat_request
 
 
@@ -197,6 +226,30 @@ def _validate_cohere(chat_request: dict) -> None:
             raise Refused(400, MALFORMED, "oci.error.malformed")
     if not chat_request.get("message") and not chat_request.get("toolResults"):
         raise Refused(400, "message must not be empty.", "oci.validate.messages-empty")
+
+
+def _validate_cohere_v2(chat_request: dict, model: catalog.Model | None) -> None:
+    messages = chat_request.get("messages")
+    if not messages:
+        raise Refused(400, "messages must not be empty.", "oci.validate.messages-empty")
+    for message in messages:
+        if not isinstance(message, dict) or message.get("role") not in V2_ROLES:
+            raise Refused(400, MALFORMED, "oci.error.malformed")
+        content = message.get("content") or []
+        if not isinstance(content, list) or not all(
+            isinstance(p, dict) and p.get("type") in V2_CONTENT for p in content
+        ):
+            raise Refused(400, MALFORMED, "oci.error.malformed")
+        if any(p["type"] == "IMAGE_URL" for p in content) and model and not model.can("vision"):
+            raise Refused(
+                400, f"The model {model.id} does not accept image content.", "oci.validate.vision"
+            )
+
+
+def _v2_text(message: dict) -> str:
+    return " ".join(
+        p.get("text", "") or "" for p in message.get("content") or [] if p.get("type") == "TEXT"
+    )
 
 
 def _validate_generic(chat_request: dict, model: catalog.Model | None) -> None:
@@ -238,10 +291,24 @@ def turn_of(chat_request: dict, model_id: str, model: catalog.Model | None) -> T
         stream=bool(chat_request.get("isStream")),
         include_usage=bool(stream_options.get("isIncludeUsage")),
         wants_json=kind in ("JSON_OBJECT", "JSON_SCHEMA"),
-        json_schema=(response_format.get("jsonSchema") or {}).get("schema"),
+        json_schema=(response_format.get("jsonSchema") or {}).get("schema")
+        or response_format.get("schema"),
         prompt_text=json.dumps(chat_request),
         max_tokens=max_tokens,
     )
+    if chat_request.get("apiFormat") == "COHEREV2":
+        messages = chat_request["messages"]
+        tools = [t.get("function") or t for t in chat_request.get("tools") or []]
+        thinking = (chat_request.get("thinking") or {}).get("type")
+        return Turn(
+            prompt=next((_v2_text(m) for m in reversed(messages) if m["role"] == "USER"), ""),
+            tool_result=_v2_text(messages[-1]) if messages[-1]["role"] == "TOOL" else None,
+            tools=[t.get("name") for t in tools],
+            tool_schemas={t.get("name"): t.get("parameters") or {} for t in tools},
+            stop=tuple(s for s in chat_request.get("stopSequences") or () if s),
+            reasoning=model is not None and model.can("reasoning") and thinking != "DISABLED",
+            **common,
+        )
     if chat_request.get("apiFormat") == "COHERE":
         results = chat_request.get("toolResults")
         history = chat_request.get("chatHistory") or []
@@ -372,6 +439,57 @@ def generic_response(raw: bytes, reply: controls.Reply, model) -> dict:
     }
 
 
+_V2_FINISH = {
+    "stop": "COMPLETE",
+    "stop_sequence": "STOP_SEQUENCE",
+    "length": "MAX_TOKENS",
+    "tool_calls": "TOOL_CALL",
+}
+
+
+def cohere_v2_response(raw: bytes, reply: controls.Reply, model) -> dict:
+    """A CohereChatResponseV2: the reply as an ASSISTANT message whose content holds a
+    THINKING block (reasoning models) and a TEXT block."""
+    choice = reply.choices[0]
+    content = [{"type": "THINKING", "thinking": choice.reasoning}] if choice.reasoning else []
+    content.append({"type": "TEXT", "text": choice.text})
+    message: dict = {"role": "ASSISTANT", "content": content}
+    if choice.tool_calls:
+        message["toolCalls"] = [
+            {
+                "id": f"call_{hashlib.sha256(raw + bytes([i])).hexdigest()[:24]}",
+                "type": "FUNCTION",
+                "function": {"name": c.name, "arguments": json.dumps(c.arguments)},
+            }
+            for i, c in enumerate(choice.tool_calls)
+        ]
+    return {
+        "apiFormat": "COHEREV2",
+        "id": hashlib.sha256(raw).hexdigest()[:32],
+        "message": message,
+        "finishReason": _V2_FINISH[choice.finish],
+        "usage": _usage(reply, model),
+    }
+
+
+def cohere_v2_events(raw: bytes, turn: Turn, reply: controls.Reply, model) -> list[dict]:
+    """Token-sized THINKING then TEXT deltas as {apiFormat, message {role, content}}
+    events, then a final event with the whole message, finishReason and (when asked)
+    usage. No [DONE]."""
+    final = cohere_v2_response(raw, reply, model)
+    events: list[dict] = []
+    for block in final["message"]["content"]:
+        key = "thinking" if block["type"] == "THINKING" else "text"
+        for piece in tokens.tokens(block[key]):
+            part = {"type": block["type"], key: piece}
+            events.append(
+                {"apiFormat": "COHEREV2", "message": {"role": "ASSISTANT", "content": [part]}}
+            )
+    if not turn.include_usage:
+        final.pop("usage")
+    return [*events, final]
+
+
 def cohere_events(chat_request: dict, turn: Turn, reply: controls.Reply, model) -> list[dict]:
     """Token-sized text deltas; tool calls on an event of their own; then one final event
     repeating the whole text with the chat history, the finish reason, the tool calls and
@@ -470,8 +588,11 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
                 body = json.loads(raw)
             except ValueError:
                 raise Refused(400, MALFORMED, "oci.error.malformed") from None
-            model_id, model, chat_request = validate(request, body)
-            turn = turn_of(chat_request, model_id, model)
+            try:
+                model_id, model, chat_request = validate(request, body)
+                turn = turn_of(chat_request, model_id, model)
+            except (AttributeError, KeyError, TypeError, ValueError):
+                raise Refused(400, MALFORMED, "oci.error.malformed") from None
             reply = controls.shape(turn, answer(script, turn))
         except Refused as refused:
             ledger.use(request, refused.ledger_id)
@@ -481,8 +602,10 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
             model_id = turn.model if turn else ""
             message = record_problem(request, "oci", model_id, turn.prompt if turn else "", problem)
             return error(400, message)
-        cohere = chat_request["apiFormat"] == "COHERE"
-        ledger.use(request, "oci.format.cohere" if cohere else "oci.format.generic")
+        api_format = chat_request["apiFormat"]
+        cohere = api_format == "COHERE"
+        if api_format != "COHEREV2":
+            ledger.use(request, "oci.format.cohere" if cohere else "oci.format.generic")
         ledger.use(request, *{_APPLIED[a] for a in reply.applied if a in _APPLIED})
         if "stop_fired" in reply.applied and cohere:
             ledger.use(request, "oci.control.cohere-stop-finish-null")
@@ -506,17 +629,21 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
                     headers={"content-type": "application/json"},
                 )
             ledger.use(request, "oci.response.json-headers")
-            chat_response = (
-                cohere_response(chat_request, reply, model)
-                if cohere
-                else generic_response(raw, reply, model)
-            )
+            if api_format == "COHEREV2":
+                chat_response = cohere_v2_response(raw, reply, model)
+            elif cohere:
+                chat_response = cohere_response(chat_request, reply, model)
+            else:
+                chat_response = generic_response(raw, reply, model)
             return json_response(
                 {"modelId": model_id, "modelVersion": "1.0", "chatResponse": chat_response},
                 raw=raw,
             )
         ledger.use(request, "oci.stream.pad", "oci.stream.tokens")
-        if cohere:
+        if api_format == "COHEREV2":
+            ledger.use(request, "oci.stream.cohere-v2")
+            events = cohere_v2_events(raw, turn, reply, model)
+        elif cohere:
             ledger.use(request, "oci.stream.cohere-final-event")
             if any(c.tool_calls for c in reply.choices):
                 ledger.use(request, "oci.stream.cohere-tool-calls")

@@ -28,7 +28,7 @@ import httpx
 import pytest
 import urllib3.connectionpool
 
-from notebook_replay.emulators import replies, server
+from notebook_replay.emulators import catalog, replies, server
 from notebook_replay.providers import (
     GRADIENT_PLACEHOLDER_KEY,
     OCI_PLACEHOLDER_COMPARTMENT,
@@ -89,6 +89,26 @@ def oci_params(chat_class: type, address: str, model_id: str) -> dict:
 
 def gradient_params(model: str) -> dict:
     return {"model": model, "api_key": GRADIENT_PLACEHOLDER_KEY}
+
+
+class CatalogCapabilities:
+    """The standard tests' capability properties, from the model's catalog entry (the
+    vendor's model page, cited there): images only for vision models, JSON mode only
+    where structured JSON output is documented. A class sets `catalog_entry`."""
+
+    catalog_entry: catalog.Model
+
+    @property
+    def has_tool_calling(self) -> bool:
+        return self.catalog_entry.can("tools")
+
+    @property
+    def supports_image_inputs(self) -> bool:
+        return self.catalog_entry.can("vision")
+
+    @property
+    def supports_json_mode(self) -> bool:
+        return self.catalog_entry.can("json_schema")
 
 
 # --- Test data the standard tests download -------------------------------------------

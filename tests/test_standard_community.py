@@ -7,15 +7,18 @@ from __future__ import annotations
 from langchain_community.chat_models.oci_generative_ai import ChatOCIGenAI
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 from standard_support import (  # noqa: F401  (fixtures)
+    CatalogCapabilities,
     _standard_test_setup,
     oci_params,
     standard_emulator,
 )
 
+from notebook_replay.emulators import catalog
+
 CHAT = "langchain_community/chat_models/oci_generative_ai.py"
 
 
-class TestCommunityCohereCommandA(ChatModelIntegrationTests):
+class TestCommunityCohereCommandA(CatalogCapabilities, ChatModelIntegrationTests):
     """cohere.command-a-03-2025 through langchain-community 0.4.2."""
 
     package_limitations = {
@@ -99,5 +102,5 @@ class TestCommunityCohereCommandA(ChatModelIntegrationTests):
         return False
 
     @property
-    def supports_json_mode(self) -> bool:
-        return True
+    def catalog_entry(self) -> catalog.Model:
+        return catalog.oci()["cohere.command-a-03-2025"]

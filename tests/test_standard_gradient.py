@@ -7,11 +7,14 @@ import pytest
 from langchain_gradient import ChatGradient
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 from standard_support import (  # noqa: F401  (fixtures)
+    CatalogCapabilities,
     _standard_test_setup,
     gradient_params,
     https_routed_to,
     standard_emulator,
 )
+
+from notebook_replay.emulators import catalog
 
 CHAT = "langchain_gradient/chat_models.py"
 
@@ -22,7 +25,7 @@ def _gradient_routed(standard_emulator):  # noqa: F811
         yield
 
 
-class TestChatGradientStandard(ChatModelIntegrationTests):
+class TestChatGradientStandard(CatalogCapabilities, ChatModelIntegrationTests):
     """llama3.3-70b-instruct: text in, text and tool calls out."""
 
     package_limitations = {
@@ -47,6 +50,10 @@ class TestChatGradientStandard(ChatModelIntegrationTests):
             "gradient.control.tool-choice-bare-name, assumed)"
         ),
     }
+
+    @property
+    def catalog_entry(self) -> catalog.Model:
+        return catalog.gradient()["llama3.3-70b-instruct"]
 
     @property
     def model_override_value(self) -> str:

@@ -8,10 +8,13 @@ from langchain_core.messages import AIMessage
 from langchain_oci import ChatOCIGenAI
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 from standard_support import (  # noqa: F401  (fixtures)
+    CatalogCapabilities,
     _standard_test_setup,
     oci_params,
     standard_emulator,
 )
+
+from notebook_replay.emulators import catalog
 
 PROVIDERS = "langchain_oci/chat_models/providers"
 COHERE_REFUSES_TOOL_CHOICE = (
@@ -31,7 +34,7 @@ NO_MODEL_OVERRIDE = {
 }
 
 
-class LangchainOciStandard(ChatModelIntegrationTests):
+class LangchainOciStandard(CatalogCapabilities, ChatModelIntegrationTests):
     model_id: str = ""
     package_limitations: dict[str, str] = NO_MODEL_OVERRIDE
 
@@ -54,8 +57,8 @@ class LangchainOciStandard(ChatModelIntegrationTests):
         return {"temperature": 0, "max_tokens": 100, "stop": []}
 
     @property
-    def supports_json_mode(self) -> bool:
-        return True
+    def catalog_entry(self) -> catalog.Model:
+        return catalog.oci()[self.model_id]
 
 
 class TestCohereCommandA(LangchainOciStandard):
@@ -94,10 +97,6 @@ class TestMetaLlama4MaverickVision(LangchainOciStandard):
             "content type: image'); only image_url and its own 'media' blocks are converted"
         ),
     }
-
-    @property
-    def supports_image_inputs(self) -> bool:
-        return True
 
 
 class TestOpenAIGptOss120bReasoning(LangchainOciStandard):

@@ -19,6 +19,7 @@ from notebook_replay.emulators import catalog, replies, server, tokens
 E = replies.Entry
 TWO_SENTENCES = "Lisbon is the capital of Portugal. It sits on seven hills above the Tagus river."
 SCRIPT = [
+    E(prompt="capital of Portugal", system="pirate", reply="Arr, Lisbon be the capital."),
     E(prompt="capital of Portugal", reply=TWO_SENTENCES),
     E(prompt="Name a colour", reply=("Teal.", "Ochre.", "Indigo.")),
     E(
@@ -35,6 +36,7 @@ SCRIPT = [
         ),
     ),
     E(prompt="Reply in JSON please", reply="This is not JSON at all."),
+    E(prompt="Book Ana", structured={"guest": "Ana", "nights": 2, "kind": "double"}),
     E(tool_result="17", reply="It is 17 °C in Porto."),
 ]
 
@@ -297,7 +299,7 @@ def test_gradient_reasoning_models_answer_reasoning_content_and_count_it(control
     ask = dict(messages=[{"role": "user", "content": "How many r in strawberry?"}])
     reply = client.chat.completions.create(model="openai-gpt-oss-120b", **ask)
     message = reply.choices[0].message
-    reasoning = SCRIPT[2].reasoning
+    reasoning = SCRIPT[3].reasoning
     assert message.content == "Three." and message.model_extra["reasoning_content"] == reasoning
     assert reply.usage.completion_tokens_details.reasoning_tokens == tokens.count(reasoning)
     streamed = client.chat.completions.create(model="openai-gpt-oss-120b", stream=True, **ask)
@@ -315,14 +317,14 @@ def test_oci_reasoning_content_and_usage_details_for_openai_models(oci_emu):
     gpt = langchain_oci("openai.gpt-oss-120b")
     answer = gpt.invoke("How many r in strawberry?")
     assert answer.content == "Three."
-    assert answer.additional_kwargs.get("reasoning_content") == SCRIPT[2].reasoning
+    assert answer.additional_kwargs.get("reasoning_content") == SCRIPT[3].reasoning
     details = answer.usage_metadata.get("output_token_details", {})
     # langchain-oci 0.4.0 names the key reasoning_tokens (LangChain's standard is reasoning)
-    assert details.get("reasoning_tokens") == tokens.count(SCRIPT[2].reasoning)
+    assert details.get("reasoning_tokens") == tokens.count(SCRIPT[3].reasoning)
     chunks = list(gpt.stream("How many r in strawberry?"))
     whole = sum(chunks[1:], chunks[0])
     assert whole.content == "Three."
-    assert whole.additional_kwargs.get("reasoning_content") == SCRIPT[2].reasoning
+    assert whole.additional_kwargs.get("reasoning_content") == SCRIPT[3].reasoning
 
 
 # --- Token-sized, deterministic streams ----------------------------------------------
@@ -678,7 +680,7 @@ def test_cohere_v2_answers_langchain_oci_vision_and_reasoning_models(oci_emu):
         model="cohere.command-a-reasoning",
     ).data.chat_response
     blocks = {b.type: b for b in reasoning.message.content}
-    assert blocks["THINKING"].thinking == SCRIPT[2].reasoning
+    assert blocks["THINKING"].thinking == SCRIPT[3].reasoning
     assert (blocks["TEXT"].text, reasoning.finish_reason) == ("Thr", "STOP_SEQUENCE")
 
 
@@ -724,3 +726,71 @@ def test_every_active_catalog_model_answers_and_every_retired_one_is_refused(con
             assert raised.value.status == 400 and "retired" in raised.value.message
         else:
             assert oci_raw_chat(chat_request, model=model.id).status == 200, model.id
+
+
+def test_a_system_message_can_change_the_answer(gradient_emu, oci_emu):
+    from langchain_core.messages import SystemMessage
+
+    pirate = [SystemMessage("Talk like a pirate."), HumanMessage("The capital of Portugal?")]
+    for model in (gradient(), langchain_oci(), langchain_oci("cohere.command-a-03-2025")):
+        assert model.invoke(pirate).content == "Arr, Lisbon be the capital."
+        assert model.invoke(pirate[1:]).content == TWO_SENTENCES
+
+
+def test_structured_output_as_json_schema_and_as_a_forced_tool(gradient_emu, oci_emu, controls_app):
+    expected = Booking(guest="Ana", nights=2, kind="double")
+    models = [
+        chat_openai(controls_app[1], model="openai-gpt-4o").with_structured_output(
+            Booking, method="json_schema"
+        ),
+        gradient().with_structured_output(Booking),  # a forced tool call
+        langchain_oci().with_structured_output(Booking, method="json_schema"),
+        langchain_oci("cohere.command-a-03-2025").with_structured_output(
+            Booking, method="json_schema"
+        ),
+    ]
+    for model in models:
+        assert model.invoke("Book Ana for two nights") == expected
+
+
+def test_an_answer_marks_only_the_behaviours_it_relied_on():
+    """A plain answer is not listed as relying on error bodies or ignored fields."""
+    application = server.app(SCRIPT)
+    with server.serving(application) as address:
+        openai_client(address).chat.completions.create(
+            model="llama3.3-70b-instruct",
+            messages=[{"role": "user", "content": "capital of Portugal"}],
+        )
+        used = set(application.state.ledger_used)
+        assert "gradient.response.completion" in used
+        assert not {i for i in used if ".error." in i or ".fault." in i or "ignored" in i}
+        import openai
+
+        with pytest.raises(openai.BadRequestError):
+            openai_client(address).chat.completions.create(
+                model="llama3.3-70b-instruct", messages=[], extra_body={"stop_sequences": ["x"]}
+            )
+        assert {"gradient.error.envelope", "gradient.validate.messages-empty"} <= set(
+            application.state.ledger_used
+        )
+
+
+def test_an_emulator_defect_is_a_json_500_and_a_problem_never_a_traceback(monkeypatch):
+    import openai
+
+    from notebook_replay.emulators import controls
+
+    def broken(turn, said):
+        raise RuntimeError("a defect in the emulator")
+
+    monkeypatch.setattr(controls, "shape", broken)
+    application = server.app(SCRIPT)
+    with server.serving(application) as address:
+        with pytest.raises(openai.InternalServerError) as raised:
+            openai_client(address).chat.completions.create(
+                model="llama3.3-70b-instruct",
+                messages=[{"role": "user", "content": "capital of Portugal"}],
+            )
+    assert "Traceback" not in raised.value.response.text
+    assert raised.value.response.json() == {"message": "emulator error: RuntimeError"}
+    assert [p["kind"] for p in application.state.problems] == ["emulator_error"]

@@ -43,6 +43,22 @@ FIELD_TYPES = {
     "seed": "integer",
     "user": "string",
 }
+# Fields the emulator reads or knowingly passes over; anything else is ignored (assumed).
+KNOWN_FIELDS = {
+    *FIELD_TYPES,
+    "top_logprobs",
+    "frequency_penalty",
+    "presence_penalty",
+    "logit_bias",
+    "metadata",
+    "store",
+    "service_tier",
+    "modalities",
+    "prediction",
+    "audio",
+    "verbosity",
+    "web_search_options",
+}
 # (type, code) of error bodies by status.
 _ERROR_KINDS = {
     400: ("invalid_request_error", None),
@@ -249,9 +265,13 @@ def turn_of(body: dict, model: catalog.Model) -> Turn:
     stop = (stop,) if isinstance(stop, str) else tuple(s for s in stop or () if s)
     functions = [t.get("function") or {} for t in body.get("tools") or []]
     max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
+    system = " ".join(
+        _text(m.get("content")) for m in messages if m["role"] in ("system", "developer")
+    )
     return Turn(
         model=model.id,
         prompt=prompt,
+        system=system,
         tool_result=_text(last.get("content")) if last["role"] == "tool" else None,
         tools=[f.get("name") for f in functions],
         tool_schemas={f.get("name"): f.get("parameters") or {} for f in functions},
@@ -387,7 +407,13 @@ def stream_events(raw: bytes, turn: Turn, reply: controls.Reply) -> list[str]:
 
 def routes(script, attempts: faults.Attempts) -> list[Route]:
     async def chat_completions(request: Request) -> Response:
-        ledger.use(request, "gradient.endpoint.chat-completions", "gradient.error.envelope")
+        response = await _chat_completions(request)
+        if response.status_code >= 400:
+            ledger.use(request, "gradient.error.envelope")
+        return response
+
+    async def _chat_completions(request: Request) -> Response:
+        ledger.use(request, "gradient.endpoint.chat-completions")
         if not _authorized(request):
             ledger.use(request, "gradient.error.unauthorized")
             return error(401, "Missing or invalid model access key.")
@@ -401,7 +427,8 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
         turn = None
         try:
             model = validate(request, body)
-            ledger.use(request, "gradient.control.unknown-fields-ignored")
+            if set(body) - KNOWN_FIELDS:
+                ledger.use(request, "gradient.control.unknown-fields-ignored")
             try:
                 turn = turn_of(body, model)
             except (AttributeError, KeyError, TypeError, ValueError) as unreadable:

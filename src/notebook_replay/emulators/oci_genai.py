@@ -302,6 +302,7 @@ def turn_of(chat_request: dict, model_id: str, model: catalog.Model | None) -> T
         thinking = (chat_request.get("thinking") or {}).get("type")
         return Turn(
             prompt=next((_v2_text(m) for m in reversed(messages) if m["role"] == "USER"), ""),
+            system=" ".join(_v2_text(m) for m in messages if m["role"] == "SYSTEM"),
             tool_result=_v2_text(messages[-1]) if messages[-1]["role"] == "TOOL" else None,
             tools=[t.get("name") for t in tools],
             tool_schemas={t.get("name"): t.get("parameters") or {} for t in tools},
@@ -314,8 +315,11 @@ def turn_of(chat_request: dict, model_id: str, model: catalog.Model | None) -> T
         history = chat_request.get("chatHistory") or []
         users = [m.get("message", "") for m in history if m.get("role") == "USER"]
         tools = chat_request.get("tools") or []
+        preamble = [chat_request.get("preambleOverride") or ""]
+        preamble += [m.get("message", "") for m in history if m.get("role") == "SYSTEM"]
         return Turn(
             prompt=chat_request.get("message") or (users[-1] if users else ""),
+            system=" ".join(p for p in preamble if p),
             tool_result=json.dumps([r.get("outputs") for r in results]) if results else None,
             tools=[t["name"] for t in tools],
             tool_schemas={
@@ -335,6 +339,7 @@ def turn_of(chat_request: dict, model_id: str, model: catalog.Model | None) -> T
     effort = str(chat_request.get("reasoningEffort") or "").upper()
     return Turn(
         prompt=next((_generic_text(m) for m in reversed(messages) if m["role"] == "USER"), ""),
+        system=" ".join(_generic_text(m) for m in messages if m["role"] in ("SYSTEM", "DEVELOPER")),
         tool_result=_generic_text(last) if last["role"] == "TOOL" else None,
         tools=[t["name"] for t in tools],
         tool_schemas={t["name"]: t.get("parameters") or {} for t in tools},

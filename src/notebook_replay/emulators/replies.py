@@ -23,7 +23,9 @@ the model does:
       fault: rate_limited_once             # see FAULTS
       reply: "…"                           # what the retry gets
 
-Optional `model:` restricts an entry to one model id. Entries are tried in order; the
+Optional `model:` restricts an entry to one model id, and optional `system:` to requests
+whose system message (or Cohere preamble) contains that text, so a system prompt can change
+the answer: list the entry with `system:` before the one without. Entries are tried in order; the
 first that applies wins. A reply is chosen by what a request asks, never by the order of
 requests, so editing one cell's prompt changes one reply.
 
@@ -77,6 +79,7 @@ class Entry:
     structured: dict | None = None
     fault: str | None = None
     reasoning: str | None = None
+    system: str | None = None
 
     @property
     def texts(self) -> tuple[str, ...]:
@@ -95,6 +98,7 @@ class Entry:
             "structured",
             "fault",
             "reasoning",
+            "system",
         }
         unknown = set(data) - known
         if unknown:
@@ -119,6 +123,7 @@ class Entry:
             structured=data.get("structured"),
             fault=data.get("fault"),
             reasoning=" ".join(data["reasoning"].split()) if data.get("reasoning") else None,
+            system=data.get("system"),
         )
 
 
@@ -128,6 +133,7 @@ class Turn:
 
     model: str
     prompt: str = ""  # the last user message
+    system: str = ""  # the system messages (or Cohere preamble), joined
     tool_result: str | None = None  # set when the request answers a tool call
     tools: list[str] = field(default_factory=list)  # names of the tools offered
     tool_schemas: dict[str, dict] = field(default_factory=dict)  # name -> JSON schema
@@ -180,6 +186,8 @@ def _contains(haystack: str, needle: str) -> bool:
 def find(entries: list[Entry], turn: Turn) -> Entry | None:
     for entry in entries:
         if entry.model and entry.model != turn.model:
+            continue
+        if entry.system and not _contains(turn.system, entry.system):
             continue
         if turn.tool_result is not None:
             if entry.tool_result and _contains(turn.tool_result, entry.tool_result):

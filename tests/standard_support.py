@@ -155,10 +155,18 @@ class LocalTestData:
 # --- Fixtures each standard-test module uses -----------------------------------------
 
 
+STARTED: list = []  # every emulator app this process started, for a look afterwards
+
+
 @pytest.fixture(scope="module")
 def standard_emulator():
+    """One emulator per test module. Leaving it, no request may have been a reply-script
+    problem (an unscripted prompt is a 400 the test may not even look at)."""
     with running_emulator() as (application, address):
+        STARTED.append(application)
         yield application, address
+    problems = application.state.problems
+    assert not problems, f"the standard tests' reply script fell short: {problems}"
 
 
 @pytest.fixture(autouse=True)

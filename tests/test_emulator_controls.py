@@ -13,6 +13,7 @@ from conftest import OCI_ENDPOINT, gradient, in_mode, oci_chat
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 from pydantic import BaseModel, Field
+from test_emulator_fidelity import check_cassette_deserializes
 
 from notebook_replay.emulators import catalog, replies, server, tokens
 
@@ -64,16 +65,20 @@ def controls_app():
 
 @pytest.fixture
 def gradient_emu(monkeypatch, controls_app):
+    """Recording ChatGradient's exchanges; afterwards every recorded response must
+    deserialize with the SDKs' own models and SSE readers."""
     application, address = controls_app
     in_mode(monkeypatch, "record", "gradient", address)
-    return application
+    yield application
+    check_cassette_deserializes("gradient")
 
 
 @pytest.fixture
 def oci_emu(monkeypatch, controls_app):
     application, address = controls_app
     in_mode(monkeypatch, "record", "oci_generative_ai", address)
-    return application
+    yield application
+    check_cassette_deserializes("oci_generative_ai")
 
 
 def openai_client(address):
@@ -201,7 +206,20 @@ def test_oci_openai_models_take_max_completion_tokens_and_refuse_max_tokens(oci_
     assert cut.content == first_tokens(6)  # langchain-oci sent maxCompletionTokens
     with pytest.raises(oci.exceptions.ServiceError) as raised:
         oci_raw_chat(generic(maxTokens=6), model=gpt)
-    assert raised.value.status == 400 and "maxCompletionTokens" in raised.value.message
+    assert (raised.value.status, raised.value.code) == (400, "400")
+    inner = json.loads(raised.value.message)["error"]  # OpenAI's error, wrapped by OCI
+    assert (inner["param"], inner["code"]) == ("maxTokens", "unsupported_parameter")
+
+
+def test_langchain_oci_drops_a_sampling_parameter_gpt5_rejects_and_retries(oci_emu):
+    gpt5 = langchain_oci("openai.gpt-5", model_kwargs={"temperature": 0.5})
+    with pytest.warns(UserWarning, match="OCI rejected parameter 'temperature'"):
+        assert gpt5.invoke("capital of Portugal").content == TWO_SENTENCES
+    import yaml
+    from conftest import cassette_path
+
+    recorded = yaml.safe_load(cassette_path("oci_generative_ai").read_text())["interactions"]
+    assert [i["response"]["status"]["code"] for i in recorded] == [400, 200]
 
 
 # --- n / numGenerations, temperature -------------------------------------------------

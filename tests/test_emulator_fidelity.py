@@ -422,7 +422,7 @@ def check_oci(body: str, content_type: str, headers: dict) -> None:
             json.dumps(data).encode(), "ChatResult"
         )
         assert isinstance(result, oci.generative_ai_inference.models.ChatResult)
-        assert result.chat_response.api_format in ("COHERE", "GENERIC")
+        assert result.chat_response.api_format in ("COHERE", "COHEREV2", "GENERIC")
         return
     assert content_type == "text/event-stream", content_type
     events = [e.data for e in sseclient.SSEClient(Chunks(body)).events()]

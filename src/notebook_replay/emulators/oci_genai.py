@@ -98,6 +98,26 @@ def error(
     return response
 
 
+class Unsupported(Refused):
+    """A parameter an OpenAI-family model rejects: OCI wraps OpenAI's error object as a
+    JSON string in its own {"code": "400", "message": …} body."""
+
+    def __init__(self, param: str, code: str, message: str, ledger_id: str):
+        super().__init__(400, message, ledger_id, param)
+        self.code = code
+
+    def body(self) -> dict:
+        inner = {
+            "error": {
+                "message": self.message,
+                "type": "invalid_request_error",
+                "param": self.param,
+                "code": self.code,
+            }
+        }
+        return {"code": "400", "message": json.dumps(inner)}
+
+
 _CODES = {401: "NotAuthenticated", 404: "404", 429: "TooManyRequests", 500: "InternalServerError"}
 
 
@@ -180,12 +200,23 @@ def validate(request: Request, body) -> tuple[str, catalog.Model | None, dict]:
         and model.quirks.get("max_tokens_field") == "maxCompletionTokens"
         and chat_request.get("maxTokens") is not None
     ):
-        raise Refused(
-            400,
-            f"Unsupported parameter: 'maxTokens' is not supported with {model_id}. "
+        raise Unsupported(
+            "maxTokens",
+            "unsupported_parameter",
+            "Unsupported parameter: 'maxTokens' is not supported with this model. "
             "Use 'maxCompletionTokens' instead.",
             "oci.control.max-completion-tokens",
         )
+    if model and "temperature" in model.quirks:
+        for name in ("temperature", "topP"):
+            if chat_request.get(name) not in (None, 1, 1.0):
+                raise Unsupported(
+                    name,
+                    "unsupported_value",
+                    f"Unsupported value: '{name}' does not support {chat_request[name]} with "
+                    "this model. Only the default (1) value is supported.",
+                    "oci.control.default-sampling-only",
+                )
     response_format = chat_request.get("responseFormat") or {}
     kind = str(response_format.get("type", "TEXT")).upper()
     if kind not in ("TEXT", "JSON_OBJECT", "JSON_SCHEMA"):
@@ -599,6 +630,9 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
             except (AttributeError, KeyError, TypeError, ValueError):
                 raise Refused(400, MALFORMED, "oci.error.malformed") from None
             reply = controls.shape(turn, answer(script, turn))
+        except Unsupported as refused:
+            ledger.use(request, refused.ledger_id)
+            return json_response(refused.body(), 400)
         except Refused as refused:
             ledger.use(request, refused.ledger_id)
             return error(refused.status, refused.message, _CODES.get(refused.status))

@@ -458,21 +458,6 @@ def test_gradient_wrong_typed_field_and_vision_model_image(controls_app):
             {
                 "apiFormat": "GENERIC",
                 "messages": [
-                    {"role": "USER", "content": [{"type": "TEXT", "text": "hi"}]},
-                    {
-                        "role": "TOOL",
-                        "toolCallId": "x",
-                        "content": [{"type": "TEXT", "text": "17"}],
-                    },
-                ],
-            },
-            None,
-            "TOOL message",
-        ),
-        (
-            {
-                "apiFormat": "GENERIC",
-                "messages": [
                     {
                         "role": "USER",
                         "content": [
@@ -495,7 +480,6 @@ def test_gradient_wrong_typed_field_and_vision_model_image(controls_app):
         "empty",
         "wrong-type",
         "unknown-role",
-        "orphan-tool",
         "image-to-text-model",
         "cohere-empty",
         "unknown-response-format",
@@ -592,6 +576,9 @@ def test_oci_list_models_shows_the_catalog_with_retirements(oci_emu):
 def test_every_answer_names_ledger_entries_that_exist(controls_app):
     from notebook_replay.emulators import ledger
 
+    openai_client(controls_app[1]).chat.completions.create(
+        model="llama3.3-70b-instruct", messages=[{"role": "user", "content": "Name a colour"}]
+    )
     used = controls_app[0].state.ledger_used
     assert used and used <= set(ledger.entries())
     assert json.dumps(sorted(used))
@@ -812,3 +799,54 @@ def test_an_emulator_defect_is_a_json_500_and_a_problem_never_a_traceback(monkey
     assert "Traceback" not in raised.value.response.text
     assert raised.value.response.json() == {"message": "emulator error: RuntimeError"}
     assert [p["kind"] for p in application.state.problems] == ["emulator_error"]
+
+
+def test_gemini_refuses_exclusive_bounds_that_langchain_oci_rewrites(oci_emu):
+    import oci
+
+    class Nights(BaseModel):
+        """How many nights."""
+
+        nights: int = Field(gt=0, description="Number of nights")
+
+    tool = {
+        "type": "FUNCTION",
+        "name": "Nights",
+        "description": "How many nights.",
+        "parameters": Nights.model_json_schema(),
+    }
+    with pytest.raises(oci.exceptions.ServiceError) as raised:
+        oci_raw_chat(generic("Just chat", tools=[tool]), model="google.gemini-2.5-flash")
+    assert raised.value.status == 400 and 'Unknown name "exclusiveMinimum"' in raised.value.message
+    gemini = langchain_oci("google.gemini-2.5-flash").bind_tools([Nights], tool_choice="Nights")
+    # langchain-oci 0.4.0 rewrites gt=0 as minimum 0 (generic.py:1102), so the schema the
+    # model sees allows 0: the synthesized call takes that minimum.
+    assert gemini.invoke("Just chat").tool_calls[0]["args"] == {"nights": 0}
+    sent = json.loads(gemini_request_body())
+    assert sent["chatRequest"]["tools"][0]["parameters"]["properties"]["nights"]["minimum"] == 0
+
+
+def gemini_request_body() -> str:
+    import yaml
+    from conftest import cassette_path
+
+    recorded = yaml.safe_load(cassette_path("oci_generative_ai").read_text())["interactions"]
+    return recorded[-1]["request"]["body"]
+
+
+def test_oci_tool_message_without_its_call_is_the_400_the_service_gives(oci_emu):
+    import oci
+
+    orphan = {
+        "apiFormat": "GENERIC",
+        "messages": [
+            {"role": "USER", "content": [{"type": "TEXT", "text": "hi"}]},
+            {"role": "TOOL", "toolCallId": "call_x", "content": [{"type": "TEXT", "text": "17"}]},
+        ],
+    }
+    with pytest.raises(oci.exceptions.ServiceError) as raised:
+        oci_raw_chat(orphan)
+    assert (raised.value.status, raised.value.code) == (400, "400")
+    assert raised.value.message == (
+        "Invalid parameter: 'toolCallId' of 'call_x' not found in 'toolCalls' of previous message."
+    )

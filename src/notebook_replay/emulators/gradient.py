@@ -64,7 +64,7 @@ _ERROR_KINDS = {
     400: ("invalid_request_error", None),
     401: ("authentication_error", "unauthorized"),
     404: ("invalid_request_error", "model_not_found"),
-    429: ("rate_limit_error", "rate_limit_exceeded"),
+    429: ("rate_limit_error", "too_many_requests"),  # DigitalOcean names this identifier
     500: ("server_error", "internal_error"),
 }
 

@@ -236,6 +236,14 @@ def validate(request: Request, body) -> tuple[str, catalog.Model | None, dict]:
             f"The model {model_id} does not support a JSON_SCHEMA response format.",
             "oci.validate.json-schema",
         )
+    if model is not None and model.vendor == "google":
+        bound = _exclusive_bound(chat_request.get("tools") or [])
+        if bound:
+            raise Refused(
+                400,
+                f'Invalid JSON payload received. Unknown name "{bound}" in a tool\'s parameters.',
+                "oci.validate.gemini-exclusive-bounds",
+            )
     if chat_request.get("tools") and model is not None and model.refuses("tools"):
         raise Refused(400, f"The model {model_id} does not support tools.", "oci.validate.tools")
     effort = chat_request.get("reasoningEffort")
@@ -248,6 +256,23 @@ def validate(request: Request, body) -> tuple[str, catalog.Model | None, dict]:
     if effort is not None and model is not None and not model.can("reasoning"):
         ledger.use(request, "oci.control.reasoning-effort-ignored")
     return model_id, model, chat_request
+
+
+def _exclusive_bound(value) -> str | None:
+    """The first exclusiveMinimum / exclusiveMaximum key anywhere in tool definitions."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key in ("exclusiveMinimum", "exclusiveMaximum"):
+                return key
+            found = _exclusive_bound(inner)
+            if found:
+                return found
+    if isinstance(value, list):
+        for inner in value:
+            found = _exclusive_bound(inner)
+            if found:
+                return found
+    return None
 
 
 def _validate_cohere(chat_request: dict) -> None:
@@ -287,18 +312,19 @@ def _validate_generic(chat_request: dict, model: catalog.Model | None) -> None:
     messages = chat_request.get("messages")
     if not messages:
         raise Refused(400, "messages must not be empty.", "oci.validate.messages-empty")
-    called = False
-    for i, message in enumerate(messages):
+    calls: set = set()  # ids of the tool calls of the latest ASSISTANT message
+    for message in messages:
         if not isinstance(message, dict) or message.get("role") not in GENERIC_ROLES:
             raise Refused(400, MALFORMED, "oci.error.malformed")
-        if message["role"] == "ASSISTANT" and message.get("toolCalls"):
-            called = True
-        if message["role"] == "TOOL" and not called:
+        if message["role"] == "ASSISTANT":
+            calls = {c.get("id") for c in message.get("toolCalls") or [] if isinstance(c, dict)}
+        if message["role"] == "TOOL" and message.get("toolCallId") not in calls:
             raise Refused(
                 400,
-                f"messages[{i}]: a TOOL message must answer a tool call of a preceding "
-                "ASSISTANT message.",
+                f"Invalid parameter: 'toolCallId' of '{message.get('toolCallId')}' not found "
+                "in 'toolCalls' of previous message.",
                 "oci.validate.orphan-tool",
+                service_code="400",
             )
         content = message.get("content")
         images = isinstance(content, list) and any(
@@ -635,7 +661,8 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
             return json_response(refused.body(), 400)
         except Refused as refused:
             ledger.use(request, refused.ledger_id)
-            return error(refused.status, refused.message, _CODES.get(refused.status))
+            code = refused.service_code or _CODES.get(refused.status)
+            return error(refused.status, refused.message, code)
         except ScriptProblem as problem:
             ledger.use(request, "oci.script.problem")
             model_id = turn.model if turn else ""

@@ -7,12 +7,20 @@ from __future__ import annotations
 class Refused(Exception):
     """A 4xx answer: `ledger_id` names the ledger entry for this behaviour."""
 
-    def __init__(self, status: int, message: str, ledger_id: str, param: str | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        ledger_id: str,
+        param: str | None = None,
+        service_code: str | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.message = message
         self.ledger_id = ledger_id
         self.param = param
+        self.service_code = service_code  # the body's code, where the service gives one
 
 
 def is_number(value) -> bool:

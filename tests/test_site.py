@@ -229,8 +229,9 @@ def test_search_finds_chatgradient(served, tab, language):
     tab.locator(".md-search__input").press_sequentially("ChatGradient")
     results = tab.locator(".md-search-result__item")
     results.first.wait_for(timeout=30_000)
-    links = [
-        results.nth(i).locator("a").first.get_attribute("href") for i in range(results.count())
-    ]
+    # Read every result's link at once: the list re-renders while results keep arriving.
+    links = tab.eval_on_selector_all(
+        ".md-search-result__item a", "anchors => anchors.map(a => a.getAttribute('href'))"
+    )
     assert any("notebooks/gradient/" in link for link in links), links
     screenshot(tab, f"{language}-search")

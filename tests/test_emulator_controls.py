@@ -993,3 +993,26 @@ def test_oci_tool_message_without_its_call_is_the_400_the_service_gives(oci_emu)
     assert raised.value.message == (
         "Invalid parameter: 'toolCallId' of 'call_x' not found in 'toolCalls' of previous message."
     )
+
+
+@pytest.mark.parametrize("model_id", ["cohere.command-a-03-2025", "meta.llama-3.3-70b-instruct"])
+def test_oci_prompt_tokens_count_the_conversation_alike_for_invoke_and_stream(oci_emu, model_id):
+    """The count covers what the model reads, not the request's control fields: a stream
+    (isStream, streamOptions) counts the same prompt as an invoke."""
+    llm = langchain_oci(model_id)
+    invoked = llm.invoke("capital of Portugal").usage_metadata
+    streamed = None
+    for chunk in llm.stream("capital of Portugal"):
+        streamed = chunk if streamed is None else streamed + chunk
+    assert streamed.usage_metadata["input_tokens"] == invoked["input_tokens"]
+    assert oci_emu.state.ledger_used >= {"oci.response.usage", "oci.response.token-counts"}
+
+
+def test_a_reasoning_trace_without_evidence_is_marked_assumed(oci_emu):
+    """gpt-oss's trace is evidenced (catalog `reasoning_trace`); Grok 4's is the emulator's."""
+    oci_emu.state.ledger_used.clear()
+    langchain_oci("openai.gpt-oss-120b").invoke("How many r in strawberry?")
+    assert "oci.control.reasoning-trace-unconfirmed" not in oci_emu.state.ledger_used
+    traced = langchain_oci("xai.grok-4").invoke("How many r in strawberry?")
+    assert traced.additional_kwargs.get("reasoning_content")
+    assert "oci.control.reasoning-trace-unconfirmed" in oci_emu.state.ledger_used

@@ -5,5 +5,5 @@ Never imported by a notebook. What the model "says" comes from the reviewable re
 scripts in replies/*.yaml, chosen by what each request asks, never by request order.
 """
 
-VERSION = "0.3.1"
+VERSION = "0.3.2"
 NAME = f"the notebook_replay local emulator {VERSION}"

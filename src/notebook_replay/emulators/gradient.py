@@ -472,7 +472,12 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
             ledger.use(request, faults.LEDGER["gradient"][reply.fault])
             headers = {"retry-after": "0"} if retry_after else None
             return error(status, message, headers=headers)
-        ledger.use(request, "gradient.response.usage", "gradient.response.usage-details")
+        ledger.use(
+            request,
+            "gradient.response.usage",
+            "gradient.response.usage-details",
+            "gradient.response.token-counts",
+        )
         if not turn.stream:
             if reply.fault == "malformed_json":
                 ledger.use(request, "gradient.fault.malformed-json")

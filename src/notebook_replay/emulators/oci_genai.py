@@ -346,6 +346,13 @@ def _validate_generic(chat_request: dict, model: catalog.Model | None) -> None:
             )
 
 
+# What a prompt-token count covers: the conversation and the tools, never the request's
+# control fields (isStream, streamOptions, maxTokens …), so invoke and stream count alike.
+_CONVERSATION = frozenset(
+    {"message", "messages", "chatHistory", "preambleOverride", "documents", "toolResults", "tools"}
+)
+
+
 def turn_of(chat_request: dict, model_id: str, model: catalog.Model | None) -> Turn:
     stream_options = chat_request.get("streamOptions") or {}
     response_format = chat_request.get("responseFormat") or {}
@@ -358,7 +365,7 @@ def turn_of(chat_request: dict, model_id: str, model: catalog.Model | None) -> T
         wants_json=kind in ("JSON_OBJECT", "JSON_SCHEMA"),
         json_schema=(response_format.get("jsonSchema") or {}).get("schema")
         or response_format.get("schema"),
-        prompt_text=json.dumps(chat_request),
+        prompt_text=json.dumps({k: v for k, v in chat_request.items() if k in _CONVERSATION}),
         max_tokens=max_tokens,
     )
     if chat_request.get("apiFormat") == "COHEREV2":
@@ -683,6 +690,9 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
         if api_format != "COHEREV2":
             ledger.use(request, "oci.format.cohere" if cohere else "oci.format.generic")
         ledger.use(request, *{_APPLIED[a] for a in reply.applied if a in _APPLIED})
+        if "reasoning" in reply.applied and not (model and model.can("reasoning_trace")):
+            # Only some models are known to return their trace (catalog `reasoning_trace`).
+            ledger.use(request, "oci.control.reasoning-trace-unconfirmed")
         if "stop_fired" in reply.applied and cohere:
             ledger.use(request, "oci.control.cohere-stop-finish-null")
         if turn.wants_json:
@@ -693,7 +703,7 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
             ledger.use(request, faults.LEDGER["oci"][reply.fault])
             headers = {"retry-after": "0"} if retry_after else None
             return error(status, message, _CODES[status], headers)
-        ledger.use(request, "oci.response.usage")
+        ledger.use(request, "oci.response.usage", "oci.response.token-counts")
         if model is not None and model.vendor == "openai":
             ledger.use(request, "oci.response.usage-details")
         if not turn.stream:

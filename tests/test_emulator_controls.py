@@ -1016,3 +1016,27 @@ def test_a_reasoning_trace_without_evidence_is_marked_assumed(oci_emu):
     traced = langchain_oci("xai.grok-4").invoke("How many r in strawberry?")
     assert traced.additional_kwargs.get("reasoning_content")
     assert "oci.control.reasoning-trace-unconfirmed" in oci_emu.state.ledger_used
+
+
+def test_answer_ids_depend_on_what_was_asked_not_on_key_order(controls_app):
+    """ChatGradient's body key order changes run to run; a re-recording must keep the ids."""
+    import httpx
+
+    from notebook_replay.providers import GRADIENT_PLACEHOLDER_KEY
+
+    _, address = controls_app
+    body = {"model": "llama3.3-70b-instruct", "messages": [{"role": "user", "content": "Book Ana"}]}
+    tools = [{"type": "function", "function": {"name": "book", "parameters": {"type": "object"}}}]
+    answers = []
+    for order in (dict(body, tools=tools), dict(reversed(list(dict(body, tools=tools).items())))):
+        answers.append(
+            httpx.post(
+                f"http://{address}/v1/chat/completions",
+                content=json.dumps(order),
+                headers={"authorization": f"Bearer {GRADIENT_PLACEHOLDER_KEY}"},
+            ).json()
+        )
+    first, second = answers
+    assert first["id"] == second["id"]
+    calls = [a["choices"][0]["message"]["tool_calls"] for a in answers]
+    assert calls[0] and calls[0] == calls[1]

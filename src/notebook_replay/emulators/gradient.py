@@ -437,6 +437,9 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
         except ValueError:
             ledger.use(request, "gradient.error.invalid-json")
             return error(400, "We could not parse the JSON body of your request.")
+        # Ids in the answer derive from what was asked, not from the body's key order
+        # (ChatGradient's order changes run to run): a re-recording keeps them.
+        raw = json.dumps(body, sort_keys=True).encode()
         turn = None
         try:
             model = validate(request, body)

@@ -665,6 +665,7 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
                 body = json.loads(raw)
             except ValueError:
                 raise Refused(400, MALFORMED, "oci.error.malformed") from None
+            raw = json.dumps(body, sort_keys=True).encode()  # ids from content, not key order
             try:
                 model_id, model, chat_request = validate(request, body)
                 turn = turn_of(chat_request, model_id, model)

@@ -5,5 +5,12 @@ Never imported by a notebook. What the model "says" comes from the reviewable re
 scripts in replies/*.yaml, chosen by what each request asks, never by request order.
 """
 
-VERSION = "0.3.2"
+import datetime as _dt
+
+VERSION = "0.3.3"
 NAME = f"the notebook_replay local emulator {VERSION}"
+
+# When an answer says it was created (Gradient `created`, OCI `timeCreated`): one fixed
+# instant, so that re-recording an unchanged page rewrites nothing. The services stamp the
+# time of the request (ledger: gradient.response.created, oci.response.created).
+ANSWERED_AT = _dt.datetime(2026, 11, 22, tzinfo=_dt.timezone.utc)

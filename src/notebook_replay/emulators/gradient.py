@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..providers import GRADIENT_PLACEHOLDER_KEY
-from . import catalog, controls, faults, ledger, tokens
+from . import ANSWERED_AT, catalog, controls, faults, ledger, tokens
 from .refusals import Refused, record_problem, wrong_type
 from .replies import ScriptProblem, Turn, answer
 
@@ -349,7 +348,7 @@ def completion(raw: bytes, turn: Turn, reply: controls.Reply) -> dict:
     return {
         "id": "chatcmpl-" + hashlib.sha256(raw).hexdigest()[:24],
         "object": "chat.completion",
-        "created": int(time.time()),
+        "created": int(ANSWERED_AT.timestamp()),
         "model": turn.model,
         "choices": [
             {
@@ -487,7 +486,7 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
                 return Response(
                     b'{"id": "chatcmpl-cut", "choices": [', 200, media_type="application/json"
                 )
-            ledger.use(request, "gradient.response.completion")
+            ledger.use(request, "gradient.response.completion", "gradient.response.created")
             if turn.logprobs:
                 ledger.use(request, "gradient.response.logprobs")
             return JSONResponse(completion(raw, turn, reply))

@@ -7,7 +7,6 @@ evidence for it or that it is assumed).
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
@@ -17,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..providers import OCI_PLACEHOLDER_COMPARTMENT, throwaway_oci_fingerprint
-from . import catalog, controls, faults, ledger, synth, tokens
+from . import ANSWERED_AT, catalog, controls, faults, ledger, synth, tokens
 from .refusals import Refused, record_problem, wrong_type
 from .replies import ScriptProblem, Turn, answer
 
@@ -502,7 +501,7 @@ def _generic_message(raw: bytes, choice: controls.Choice, index: int) -> dict:
 def generic_response(raw: bytes, reply: controls.Reply, model) -> dict:
     return {
         "apiFormat": "GENERIC",
-        "timeCreated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"),
+        "timeCreated": ANSWERED_AT.isoformat(timespec="milliseconds"),
         "choices": [
             {
                 "index": i,
@@ -690,6 +689,8 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
         cohere = api_format == "COHERE"
         if api_format != "COHEREV2":
             ledger.use(request, "oci.format.cohere" if cohere else "oci.format.generic")
+            if not cohere:
+                ledger.use(request, "oci.response.created")
         ledger.use(request, *{_APPLIED[a] for a in reply.applied if a in _APPLIED})
         if "reasoning" in reply.applied and not (model and model.can("reasoning_trace")):
             # Only some models are known to return their trace (catalog `reasoning_trace`).

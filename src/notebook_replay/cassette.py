@@ -23,6 +23,7 @@ from vcr.persisters.filesystem import CassetteNotFoundError
 from vcr.request import Request
 from vcr.serializers import compat
 
+from . import cassette_yaml
 from .errors import (
     CassetteCorruptError,
     CassetteWriteError,
@@ -164,8 +165,9 @@ YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ReadableYaml:
-    """vcrpy serializer: a safe YAML loader (libyaml when present), and a writer meant
-    for code review."""
+    """vcrpy serializer: a writer meant for code review, and a reader that knows exactly
+    what the writer writes (cassette_yaml), with PyYAML's safe loader (libyaml when
+    present) for anything else, such as a hand-edited cassette."""
 
     @staticmethod
     def serialize(cassette_dict: dict) -> str:
@@ -173,7 +175,10 @@ class ReadableYaml:
 
     @staticmethod
     def deserialize(text: str) -> dict:
-        return yaml.load(text, Loader=YAML_LOADER)
+        try:
+            return cassette_yaml.load(text, YAML_LOADER.yaml_implicit_resolvers)
+        except cassette_yaml.NotOurSubset:
+            return yaml.load(text, Loader=YAML_LOADER)
 
 
 # Even with libyaml, PyYAML builds every node in Python: a 50 MB cassette takes half a

@@ -163,6 +163,8 @@ class _Reader:
         ``column``: a scalar, or after "- " also a nested sequence or a compact mapping."""
         text, pos = self.text, self.pos
         first = text[pos]
+        if first == " ":
+            raise NotOurSubset("more than one space before a node")
         if in_sequence and self.is_item(pos):
             return self.block(at)
         if first in "'\"":

@@ -139,7 +139,6 @@ class _Reader:
                 raise NotOurSubset("a line without a key")
             colon = end - 1
         raw = text[pos:colon]
-        self.check_plain(raw)
         if len(raw) > 1000:
             raise NotOurSubset("a very long key")
         self.pos = colon + 1
@@ -212,7 +211,9 @@ class _Reader:
             raise NotOurSubset(f"not a plain scalar we know: {raw[:40]!r}")
 
     def _resolve(self, raw: str):
-        """What CSafeLoader makes of a plain scalar: the implicit resolvers decide its tag."""
+        """What CSafeLoader makes of a plain scalar: the implicit resolvers decide its tag.
+        (Cached: keys and values such as "POST" come back thousands of times.)"""
+        self.check_plain(raw)
         candidates = self.resolvers.get(raw[0], []) + self.resolvers.get(None, [])
         tag = next((tag for tag, pattern in candidates if pattern.match(raw)), None)
         if tag is None:
@@ -230,8 +231,7 @@ class _Reader:
         than ``column``), each line break folded into a space."""
         text = self.text
         raw = text[self.pos : end]
-        self.check_plain(raw)
-        if raw[-1] == ":":
+        if raw[-1:] == ":":
             raise NotOurSubset("a plain scalar ending with ':'")
         words = None
         while end + 1 < len(text):
@@ -243,7 +243,9 @@ class _Reader:
             more = text[start + spaces : end]
             if more[0] == "#" or more[-1] in ": " or " #" in more or ": " in more:
                 raise NotOurSubset("a plain continuation line we do not know")
-            words = words or [raw]
+            if not words:
+                self.check_plain(raw)
+                words = [raw]
             words.append(more)
         self.pos = end + 1
         return self.plain(" ".join(words) if words else raw)

@@ -2,6 +2,7 @@
 
 PyYAML, even on libyaml, builds every node in Python: 18 CPU-seconds for a 50 MB cassette,
 against about 3 for this reader.
+
 ``load(text)`` reads the subset ``yaml.dump(..., Dumper=SafeDumper subclass)`` writes (block
 mappings and sequences as the SafeDumper lays them out, plain, single- and double-quoted
 scalars, literal blocks ``|`` with their indicators, ints, null, booleans, ``[]`` and

@@ -13,7 +13,7 @@ import yaml
 from conftest import cassette_path, gradient, in_mode
 from vcr.request import Request
 
-from notebook_replay import cassette
+from notebook_replay import cassette, cassette_yaml
 from notebook_replay.errors import CassetteCorruptError, CassetteWriteError
 from notebook_replay.scrub import Scrubber
 
@@ -82,25 +82,26 @@ def test_cassettes_are_parsed_with_libyaml_when_pyyaml_has_it():
     assert cassette.YAML_LOADER is yaml.CSafeLoader
 
 
-def test_a_large_cassette_is_parsed_once_then_loaded_from_the_parse_cache(
-    monkeypatch, emulator, tmp_path
-):
-    """How fast is `make bench`'s business (large_cassette); this checks the mechanism."""
+def test_replay_reads_a_recorded_cassette_with_the_fast_reader(monkeypatch, emulator):
+    """What the writer writes stays on the fast path (cassette_yaml), never PyYAML's."""
     _, address = emulator
-    monkeypatch.setenv("NOTEBOOK_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(cassette, "CACHE_THRESHOLD", 1)  # every cassette counts as large
     in_mode(monkeypatch, "record", "gradient", address)
     expected = gradient().invoke("lighthouse").content
-    in_mode(monkeypatch, "replay", "gradient")
-    cached = cassette.cache_path(cassette_path("gradient").read_bytes())
-    assert json.loads(cached.read_text())["interactions"]
 
-    def no_yaml(text):
-        raise AssertionError("the YAML was parsed again")
+    read = []
 
-    monkeypatch.setattr(cassette.ReadableYaml, "deserialize", staticmethod(no_yaml))
+    def fast_only(text, resolvers=None):
+        try:
+            data = fast(text, resolvers)
+        except cassette_yaml.NotOurSubset as problem:
+            raise AssertionError(f"the cassette fell back to PyYAML: {problem}") from None
+        read.append(data)
+        return data
+
+    fast = cassette_yaml.load
+    monkeypatch.setattr(cassette_yaml, "load", fast_only)
     in_mode(monkeypatch, "replay", "gradient")
-    assert gradient().invoke("lighthouse").content == expected
+    assert read and gradient().invoke("lighthouse").content == expected
 
 
 def test_request_bodies_are_stored_canonically_one_key_a_line(monkeypatch, emulator):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
-import hashlib
 import json
 import os
 import stat
@@ -23,6 +22,7 @@ from vcr.persisters.filesystem import CassetteNotFoundError
 from vcr.request import Request
 from vcr.serializers import compat
 
+from . import cassette_yaml
 from .errors import (
     CassetteCorruptError,
     CassetteWriteError,
@@ -88,7 +88,7 @@ class CassetteFile:
             raw = path.read_bytes()
             if not raw.strip():
                 raise ValueError("the file is empty")
-            data = parsed_cassette(path, raw)
+            data = ReadableYaml.deserialize(raw.decode("utf-8"))
         except NotebookReplayError:
             raise
         except Exception as problem:  # YAML errors, bad encodings …
@@ -164,8 +164,9 @@ YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ReadableYaml:
-    """vcrpy serializer: a safe YAML loader (libyaml when present), and a writer meant
-    for code review."""
+    """vcrpy serializer: a writer meant for code review, and a reader that knows exactly
+    what the writer writes (cassette_yaml), with PyYAML's safe loader (libyaml when
+    present) for anything else, such as a hand-edited cassette."""
 
     @staticmethod
     def serialize(cassette_dict: dict) -> str:
@@ -173,40 +174,10 @@ class ReadableYaml:
 
     @staticmethod
     def deserialize(text: str) -> dict:
-        return yaml.load(text, Loader=YAML_LOADER)
-
-
-# Even with libyaml, PyYAML builds every node in Python: a 50 MB cassette takes half a
-# minute to parse. A cassette at least this big is parsed once, and the result kept as
-# JSON (which loads about 30 times faster) under .cache/, keyed by the file's content.
-CACHE_THRESHOLD = 1_000_000
-CACHE_VARIABLE = "NOTEBOOK_CACHE"
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get(CACHE_VARIABLE) or Path(__file__).resolve().parents[2] / ".cache")
-
-
-def cache_path(raw: bytes) -> Path:
-    digest = hashlib.sha256(raw).hexdigest()
-    return cache_dir() / "cassettes" / f"{digest}.json"
-
-
-def parsed_cassette(path: Path, raw: bytes):
-    """The cassette's data: from the parse cache when it is large and was parsed before."""
-    if len(raw) < CACHE_THRESHOLD:
-        return ReadableYaml.deserialize(raw.decode("utf-8"))
-    cached = cache_path(raw)
-    try:
-        return json.loads(cached.read_bytes())
-    except (OSError, ValueError):
-        pass
-    data = ReadableYaml.deserialize(raw.decode("utf-8"))
-    try:
-        write_atomically(cached, json.dumps(data, ensure_ascii=False))
-    except (NotebookReplayError, TypeError, ValueError):
-        pass  # a cache that cannot be written (read-only checkout, binary body) is no cache
-    return data
+        try:
+            return cassette_yaml.load(text, YAML_LOADER.yaml_implicit_resolvers)
+        except cassette_yaml.NotOurSubset:
+            return yaml.load(text, Loader=YAML_LOADER)
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -45,15 +45,7 @@ def markdown_of(path: Path) -> list[str]:
     return [path.read_text(encoding="utf-8")]
 
 
-NOT_YET = pytest.mark.xfail(
-    strict=False,
-    reason="the page branches own the notebooks and apply the rule in "
-    "/work/notes/lab-to-pages.md (tools/cjk_line_breaks.py); remove this mark once merged",
-)
-FILES = [
-    *sorted((REPO / "docs").glob("*.zh.md")),
-    *[pytest.param(p, marks=NOT_YET) for p in sorted((REPO / "notebooks").glob("*.zh.ipynb"))],
-]
+FILES = [*sorted((REPO / "docs").glob("*.zh.md")), *sorted((REPO / "notebooks").glob("*.zh.ipynb"))]
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)

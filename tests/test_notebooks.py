@@ -152,19 +152,7 @@ def test_three_consecutive_replays_give_identical_outputs_without_machine_paths(
     assert runs[0] == stored, "the stored outputs are not what a replay produces"
 
 
-# Stored before start() shortened warning paths; the OCI pages' branch re-runs
-# `make outputs` after merging lab (see /work/notes/lab-to-pages.md), then this mark goes.
-NOT_YET_RERECORDED = pytest.mark.xfail(strict=False, reason="stored before start() fixed it")
-
-
-@pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param(p, marks=NOT_YET_RERECORDED) if p.name.startswith("oci_") else p
-        for p in NOTEBOOKS
-    ],
-    ids=lambda p: p.stem,
-)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_stored_outputs_name_no_machine_paths(path):
     notebook = nbformat.read(path, as_version=4)
     assert not machine_paths(notebook), machine_paths(notebook)

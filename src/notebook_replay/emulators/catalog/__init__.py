@@ -1,9 +1,25 @@
 """Which models each emulated service knows, loaded from catalog/oci.yaml and
-catalog/gradient.yaml (schema: notes in those files; each entry cites its sources).
+catalog/gradient.yaml. Each file is `models:`, a list of entries:
+
+    - id: cohere.command-a-03-2025
+      vendor: cohere              # cohere | meta | xai | google | openai | …
+      family: Command A           # a family name for the pages
+      api_format: COHERE          # OCI only: COHERE, COHEREV2 or GENERIC
+      owned_by: meta              # Gradient only, as /v1/models says
+      created: 1738780431         # Gradient only, unix seconds
+      status: active              # active | deprecated | retired
+      retired_on: null            # YYYY-MM-DD once retired from on-demand serving
+      replacement: null           # the id suggested instead
+      capabilities: {tools: true, parallel_tools: false, json_schema: true, vision: false,
+                     reasoning: false, reasoning_trace: false, streaming_usage: true}
+      quirks: {}                  # what the integration packages do specially, as prose
+      sources:                    # at least one: url (or repo path), date read, what it says
+        - {url: "https://docs.oracle.com/…", read: 2026-11-22, says: "…"}
 
 A model's `capabilities` drive what the emulator accepts and answers: image parts only for
 `vision`, several tool calls in one reply only for `parallel_tools`, reasoning content only
-for `reasoning`, a JSON-schema response format unless `json_schema: false`.
+for `reasoning` (marked assumed unless `reasoning_trace`), a JSON-schema response format
+unless `json_schema: false`. A capability left out is unknown.
 """
 
 from __future__ import annotations

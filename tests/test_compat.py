@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -321,7 +322,8 @@ def test_the_oldest_set_keeps_the_declared_bounds_and_resolves_them_lowest(compa
     locked = compat_tool.installed(Path(sys.executable))
     reqs, extra = compat_tool.requirements("oldest", locked)
     assert extra == ["--resolution", "lowest-direct"]
-    assert "vcrpy>=8.0" in reqs and "langchain-gradient==1.0.0" in reqs
+    vcrpy = re.search(r'"(vcrpy[<>=!~][^"]*)"', (REPO / "pyproject.toml").read_text()).group(1)
+    assert vcrpy in reqs and "langchain-gradient==1.0.0" in reqs
     assert f"pyyaml=={locked['pyyaml']}" in reqs, "a non-page dependency moved"
 
 

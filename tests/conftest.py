@@ -88,3 +88,30 @@ def oci_chat(model_id="cohere.command-a-03-2025", **kwargs):
         compartment_id=os.environ["OCI_COMPARTMENT_ID"],
         **kwargs,
     )
+
+
+def langchain_oci(model_id="meta.llama-3.3-70b-instruct", **kwargs):
+    """langchain-oci's ChatOCIGenAI."""
+    from langchain_oci import ChatOCIGenAI
+
+    return ChatOCIGenAI(
+        model_id=model_id,
+        service_endpoint=OCI_ENDPOINT,
+        compartment_id=os.environ["OCI_COMPARTMENT_ID"],
+        **kwargs,
+    )
+
+
+def no_retries_client():
+    """The OCI SDK's inference client, without its retry strategy."""
+    import oci
+
+    from notebook_replay.providers import _write_throwaway_oci_config
+
+    if "OCI_CONFIG_FILE" not in os.environ:
+        _write_throwaway_oci_config()  # only to construct a client: nothing is sent
+    return oci.generative_ai_inference.GenerativeAiInferenceClient(
+        oci.config.from_file(os.environ["OCI_CONFIG_FILE"]),
+        service_endpoint=OCI_ENDPOINT,
+        retry_strategy=oci.retry.NoneRetryStrategy(),
+    )

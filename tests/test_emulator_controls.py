@@ -9,7 +9,7 @@ import json
 import os
 
 import pytest
-from conftest import OCI_ENDPOINT, gradient, in_mode, oci_chat
+from conftest import gradient, in_mode, langchain_oci, no_retries_client, oci_chat
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 from pydantic import BaseModel, Field
@@ -106,30 +106,9 @@ def chat_openai(address, model="llama3.3-70b-instruct", **kwargs):
     )
 
 
-def langchain_oci(model_id="meta.llama-3.3-70b-instruct", **kwargs):
-    from langchain_oci import ChatOCIGenAI
-
-    return ChatOCIGenAI(
-        model_id=model_id,
-        service_endpoint=OCI_ENDPOINT,
-        compartment_id=os.environ["OCI_COMPARTMENT_ID"],
-        **kwargs,
-    )
-
-
-def oci_client():
-    import oci
-
-    return oci.generative_ai_inference.GenerativeAiInferenceClient(
-        oci.config.from_file(os.environ["OCI_CONFIG_FILE"]),
-        service_endpoint=OCI_ENDPOINT,
-        retry_strategy=oci.retry.NoneRetryStrategy(),
-    )
-
-
 def oci_raw_chat(chat_request: dict, model="meta.llama-3.3-70b-instruct"):
     """A ChatDetails sent as a plain dict through the OCI SDK (signing, HTTP, errors)."""
-    return oci_client().chat(
+    return no_retries_client().chat(
         {
             "compartmentId": os.environ["OCI_COMPARTMENT_ID"],
             "servingMode": {"servingType": "ON_DEMAND", "modelId": model},
@@ -765,7 +744,7 @@ def test_malformed_oci_bodies_are_message_only_400s_never_5xx(oci_emu):
         if body["chatRequest"] != "text" and body["chatRequest"].get("apiFormat") == "COHERE":
             body["servingMode"]["modelId"] = "cohere.command-a-03-2025"
         with pytest.raises(oci.exceptions.ServiceError) as raised:
-            oci_client().chat(body)
+            no_retries_client().chat(body)
         assert (raised.value.status, raised.value.code) == (400, None), details
 
 

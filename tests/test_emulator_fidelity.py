@@ -8,7 +8,16 @@ import json
 import os
 
 import pytest
-from conftest import MODEL, OCI_ENDPOINT, cassette_path, gradient, in_mode, oci_chat
+from conftest import (
+    MODEL,
+    OCI_ENDPOINT,
+    cassette_path,
+    gradient,
+    in_mode,
+    langchain_oci,
+    no_retries_client,
+    oci_chat,
+)
 from langchain_core.messages import HumanMessage, ToolMessage
 from langchain_core.tools import tool
 from pydantic import BaseModel, Field
@@ -67,27 +76,6 @@ def oci_page(monkeypatch, fidelity_emulator):
     in_mode(monkeypatch, "record", "oci_generative_ai", fidelity_emulator)
     yield
     check_cassette_deserializes("oci_generative_ai")
-
-
-def langchain_oci(model_id="meta.llama-3.3-70b-instruct", **kwargs):
-    from langchain_oci import ChatOCIGenAI
-
-    return ChatOCIGenAI(
-        model_id=model_id,
-        service_endpoint=OCI_ENDPOINT,
-        compartment_id=os.environ["OCI_COMPARTMENT_ID"],
-        **kwargs,
-    )
-
-
-def no_retries_client():
-    import oci
-
-    return oci.generative_ai_inference.GenerativeAiInferenceClient(
-        oci.config.from_file(os.environ["OCI_CONFIG_FILE"]),
-        service_endpoint=OCI_ENDPOINT,
-        retry_strategy=oci.retry.NoneRetryStrategy(),
-    )
 
 
 def round_trip(model) -> str:
@@ -418,7 +406,7 @@ def check_oci(body: str, content_type: str, headers: dict) -> None:
             data = json.loads(body)
         except ValueError:
             return  # the malformed_json fault, on purpose
-        result = oci_client().base_client.deserialize_response_data(
+        result = no_retries_client().base_client.deserialize_response_data(
             json.dumps(data).encode(), "ChatResult"
         )
         assert isinstance(result, oci.generative_ai_inference.models.ChatResult)
@@ -433,18 +421,6 @@ def check_oci(body: str, content_type: str, headers: dict) -> None:
                 assert "pad" in json.loads(data)
             except ValueError:
                 return  # the cut_stream and malformed_json faults, on purpose
-
-
-def oci_client():
-    import oci
-    from oci.generative_ai_inference import GenerativeAiInferenceClient
-
-    from notebook_replay.providers import _write_throwaway_oci_config
-
-    if "OCI_CONFIG_FILE" not in os.environ:
-        _write_throwaway_oci_config()  # only to construct a client: nothing is sent
-    config = oci.config.from_file(os.environ["OCI_CONFIG_FILE"])
-    return GenerativeAiInferenceClient(config, service_endpoint=OCI_ENDPOINT)
 
 
 class Chunks:

@@ -40,7 +40,9 @@ PROJECT = "notebook-replay"
 # list), and langchain-openai, which langchain-oci's ChatOCIGenAI builds on.
 TRACKED = (*provenance.PACKAGES, "langchain-openai")
 # The test harness stays at the lock's versions in every set: only the pages' stack moves.
-HARNESS = ("pytest", "pytest-xdist", "nbval")
+# pytest-benchmark and pytest-asyncio are there because pyproject.toml's pytest options name
+# them (--benchmark-disable, asyncio_mode), for the standard tests.
+HARNESS = ("pytest", "pytest-xdist", "nbval", "pytest-benchmark", "pytest-asyncio")
 TIMEOUT = 1800
 
 

@@ -233,6 +233,35 @@ def test_a_page_that_fails_only_with_the_oldest_claimed_versions_says_that_not_n
     assert says in oldest and "run-mode" in oldest and "aiohttp.streams" in oldest
 
 
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [("en", "releases that other packages still hold back"), ("zh", "仍被其他包的版本上限挡住")],
+)
+def test_releases_held_back_past_other_bounds_breaking_a_page_is_a_warning_not_a_failure(
+    report, language, says
+):
+    """What a reader's install gets (newest) passes; only forcing held-back releases
+    breaks the page: a warning, not "does not replay with the newest releases"."""
+    report["sets"].append({**report["sets"][0], "name": "newest-released", "status": "ran"})
+    report["pages"]["oci_generative_ai"]["results"]["newest-released"] = {
+        "result": "failed",
+        "cells": [
+            {
+                "notebook": "oci_generative_ai.ipynb",
+                "cell": 39,
+                "id": "chatociopenai-setup",
+                "kind": "exception",
+                "field": None,
+                "detail": "TypeError: Invalid auth argument",
+            }
+        ],
+    }
+    html = box(compat_report.validate(report), "oci_generative_ai", language)
+    assert "warning" in html.div["class"] and not html.select(".compat-broken")
+    ahead = html.select_one(".compat-ahead").get_text()
+    assert says in ahead and "chatociopenai-setup" in ahead
+
+
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_a_page_newer_than_the_report_says_it_has_not_been_tested_yet(report, language):
     html = box(report, "a_new_page", language)

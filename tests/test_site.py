@@ -105,8 +105,9 @@ def test_each_notebook_page_shows_what_it_was_tested_with(site, language, page):
     assert "langchain-core" in table and report["tested_on"] in table
     stem = page.rstrip("/").split("/")[-1]
     assert bool(box.select(".compat-broken")) == (stem in compat_report.broken_pages(report))
-    oldest_fails = "oldest" in compat_report.failing_sets(report, stem)
-    assert bool(box.select(".compat-oldest")) == oldest_fails
+    failing = compat_report.failing_sets(report, stem)
+    assert bool(box.select(".compat-oldest")) == ("oldest" in failing)
+    assert bool(box.select(".compat-ahead")) == ("newest-released" in failing)
 
 
 def test_the_search_index_holds_prose_and_code_but_not_outputs(site):

@@ -268,6 +268,8 @@ _TEXT = {
     "en": {
         "title": "Tested with",
         "broken": "This page does not replay as shown with the newest releases",
+        "ahead_broken": "This page does not replay once releases that other packages still "
+        "hold back are forced in",
         "oldest_broken": "This page does not replay with the oldest versions the project "
         "claims to support",
         "broken_body": "Replayed on {date} with {sets}, {n} cell(s) of this page differ from "
@@ -294,6 +296,7 @@ _TEXT = {
     "zh": {
         "title": "测试所用版本",
         "broken": "使用最新发布的版本时，本页无法按所示内容回放",
+        "ahead_broken": "强制装入仍被其他包的版本上限挡住的新版本后，本页无法回放",
         "oldest_broken": "使用项目声明支持的最旧版本时，本页无法回放",
         "broken_body": "{date} 使用{sets}回放时，本页有 {n} 个单元格与此处所示不同，"
         "首个为 <code>{cell}</code>：{kind}。本页显示的是锁定版本产生的结果。",
@@ -391,7 +394,10 @@ def tested_with_html(
         )
         footer += f'<p class="compat-stale">{text["stale"].format(changes=changes)}</p>'
     failing = failing_sets(report, page)
-    newest = [name for name in failing if name.startswith("newest")]
+    # What a reader's install gets today (newest) failing is a failure; releases no
+    # resolver installs yet (newest-released, past other packages' bounds) and the oldest
+    # claimed versions are warnings.
+    newest = [name for name in failing if name == "newest"]
     kind = "failure" if newest else ("warning" if failing else "info")
     html = (
         f'<div class="admonition {kind} tested-with" lang="{lang}">'
@@ -399,6 +405,7 @@ def tested_with_html(
     )
     for names, css, headline in (
         (newest, "compat-broken", text["broken"]),
+        ([n for n in failing if n == "newest-released"], "compat-ahead", text["ahead_broken"]),
         ([n for n in failing if n == "oldest"], "compat-oldest", text["oldest_broken"]),
     ):
         if not names:

@@ -142,12 +142,16 @@ def machine_paths(notebook) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_three_consecutive_replays_give_identical_outputs_without_machine_paths(path):
-    executed = [run_notebook.execute(path, "replay") for _ in range(3)]
+# With nbval's own replay of every notebook (twins included) against its stored outputs,
+# two more runs here make three consecutive replays of each page. The twins run the same
+# code against the same cassette (test_every_page_has_a_translation_with_the_same_code),
+# so the originals stand for them here.
+@pytest.mark.parametrize("path", ORIGINALS, ids=lambda p: p.stem)
+def test_consecutive_replays_give_identical_outputs_without_machine_paths(path):
+    executed = [run_notebook.execute(path, "replay") for _ in range(2)]
     assert not machine_paths(executed[0]), machine_paths(executed[0])
     runs = [sanitized_outputs(notebook) for notebook in executed]
-    assert runs[0] == runs[1] == runs[2]
+    assert runs[0] == runs[1]
     stored = sanitized_outputs(nbformat.read(path, as_version=4))
     assert runs[0] == stored, "the stored outputs are not what a replay produces"
 

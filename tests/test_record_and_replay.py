@@ -161,19 +161,6 @@ def test_the_provenance_box_says_when_answers_rely_on_assumed_behaviours():
     )
 
 
-def test_assumed_behaviours_are_the_ledgers_assumed_entries_the_emulator_used(tmp_path):
-    (tmp_path / "oci.yaml").write_text(
-        "- {id: a.used, behaviour: 'Assumed and used', status: assumed, evidence: []}\n"
-        "- {id: b.unused, behaviour: 'Assumed, unused', status: assumed, evidence: []}\n"
-        "- {id: c.used, behaviour: 'Evidenced', status: evidenced, evidence: []}\n"
-    )
-    used = {"a.used", "c.used"}
-    assert provenance.assumed_behaviours(used, tmp_path) == [
-        {"id": "a.used", "behaviour": "Assumed and used"}
-    ]
-    assert provenance.assumed_behaviours(used, tmp_path / "no-ledger-yet") == []
-
-
 def test_a_missing_or_corrupt_provenance_is_said_not_guessed(monkeypatch, emulator, capsys):
     _, address = emulator
     in_mode(monkeypatch, "record", "gradient", address)

@@ -113,7 +113,3 @@ def unblock() -> None:
     while _original:
         (owner, name), value = _original.popitem()
         setattr(owner, name, value)
-
-
-def blocking() -> bool:
-    return bool(_original)

@@ -65,18 +65,6 @@ def describe(data: dict) -> str:
     return f"produced on {when} by {by}, not by the live service{rely}"
 
 
-def assumed_behaviours(used, ledger_dir: Path) -> list[dict]:
-    """The ledger entries marked assumed among the ids an emulator used: [{id, behaviour}].
-    No ledger files yet means nothing is known to be assumed: []."""
-    used = set(used or ())
-    found = []
-    for path in sorted(ledger_dir.glob("*.yaml")) if ledger_dir.is_dir() else []:
-        for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
-            if entry.get("status") == "assumed" and entry.get("id") in used:
-                found.append({"id": entry["id"], "behaviour": entry.get("behaviour", "")})
-    return sorted(found, key=lambda entry: entry["id"])
-
-
 def banner_html(data: dict, *, service: str, cassette: str, count: int, sdks: tuple) -> str:
     """The box at the top of a replayed page, in English and Chinese (the website shows
     the reader's language; Jupyter shows both): where every output on the page came from."""

@@ -38,7 +38,6 @@ from . import record_mode, run_notebook, twins
 
 EXPECTED_ERROR_TAGS = ("raises-exception", "expected-error")
 KEEP_PARTIAL_VARIABLE = "KEEP_PARTIAL"
-LEDGER = Path(__file__).resolve().parents[1] / "emulators" / "ledger"
 
 
 class RecordingFailed(NotebookReplayError):
@@ -128,7 +127,7 @@ def cell_checker(page: str, application=None):
 def _problems(application) -> list:
     if application is None:
         return []
-    return list(getattr(application.state, "problems", []))
+    return list(application.state.problems)
 
 
 def _complete_provenance(staged: Path, application) -> None:
@@ -138,8 +137,9 @@ def _complete_provenance(staged: Path, application) -> None:
     if not isinstance(data, dict):
         raise RecordingFailed(f"the recording wrote no provenance beside {staged.name}")
     if application is not None:
-        used = getattr(application.state, "ledger_used", set())
-        data["assumed"] = provenance.assumed_behaviours(used, LEDGER)
+        from ..emulators import ledger
+
+        data["assumed"] = ledger.assumed(application.state.ledger_used)
     write_atomically(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 

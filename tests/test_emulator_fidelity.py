@@ -387,6 +387,8 @@ def check_response(uri: str, response: dict) -> None:
         return
     if "/20231130/actions/chat" in uri:
         check_oci(body, content_type, headers)
+    elif "/20231130/actions/" in uri:
+        check_oci_action(uri, body, content_type, headers)
     elif uri.endswith("/v1/chat/completions"):
         check_gradient(body, content_type)
     elif uri.endswith("/v1/models"):
@@ -421,6 +423,25 @@ def check_oci(body: str, content_type: str, headers: dict) -> None:
                 assert "pad" in json.loads(data)
             except ValueError:
                 return  # the cut_stream and malformed_json faults, on purpose
+
+
+OCI_ACTIONS = {
+    "embedText": "EmbedTextResult",
+    "rerankText": "RerankTextResult",
+    "applyGuardrails": "ApplyGuardrailsResult",
+}
+
+
+def check_oci_action(uri: str, body: str, content_type: str, headers: dict) -> None:
+    """embedText, rerankText, applyGuardrails: JSON the OCI SDK deserializes as its model."""
+    import oci
+
+    action = uri.split("/20231130/actions/")[1].split("?")[0]
+    assert content_type == "application/json", content_type
+    assert headers.get("content-length") == [str(len(body.encode()))]
+    model = OCI_ACTIONS[action]
+    result = no_retries_client().base_client.deserialize_response_data(body.encode(), model)
+    assert isinstance(result, getattr(oci.generative_ai_inference.models, model))
 
 
 class Chunks:

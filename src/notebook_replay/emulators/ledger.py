@@ -1,7 +1,7 @@
 """The evidence ledger: what the emulators do, and how we know it, as data.
 
 ledger/gradient.yaml and ledger/oci.yaml list every behaviour the emulators implement,
-each with an id, a sentence saying what happens, `status: evidenced | assumed`, and its
+each with an id, a sentence saying what happens, `status: evidenced | assumed | own`, and its
 evidence (SDK model or source, integration-package source, vendor doc with the date read,
 public recording or report). The code marks each behaviour where it implements it:
 
@@ -21,7 +21,10 @@ import yaml
 
 FOLDER = Path(__file__).with_name("ledger")
 SERVICES = ("gradient", "oci")
-STATUSES = ("evidenced", "assumed")
+# evidenced: a source shows the service does this; assumed: nothing public shows it (a gap
+# a real recording can close); own: the emulator's own by design (its vectors, scores,
+# fixed timestamps), a stand-in no page presents as the service's.
+STATUSES = ("evidenced", "assumed", "own")
 KINDS = ("sdk", "package", "vendor-doc", "recording", "report")
 
 

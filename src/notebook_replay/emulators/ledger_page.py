@@ -15,10 +15,10 @@ MARKER = "<!-- ledger -->"
 TEXT = {
     "en": {
         "summary": "Emulator version {version}: {total} behaviours, {evidenced} evidenced, "
-        "{assumed} assumed.",
+        "{assumed} assumed, {own} the emulator's own by design.",
         "services": {
             "gradient": "DigitalOcean Gradient (ChatGradient)",
-            "oci": "OCI Generative AI (ChatOCIGenAI)",
+            "oci": "OCI Generative AI (ChatOCIGenAI, embeddings, rerank, guardrails)",
         },
         "groups": {
             "endpoint": "Endpoints",
@@ -33,10 +33,14 @@ TEXT = {
             "models": "Model listing",
             "catalog": "Model catalog",
             "fault": "Scripted faults",
+            "embed": "Embeddings (embedText)",
+            "rerank": "Rerank (rerankText)",
+            "guardrails": "Guardrails (applyGuardrails)",
             "script": "Reply-script problems",
         },
         "evidenced": "evidenced",
         "assumed": "assumed",
+        "own": "the emulator's own",
         "no_evidence": "no public evidence",
         "read": "read",
         "models": "Models the emulator knows",
@@ -47,10 +51,10 @@ TEXT = {
     },
     "zh": {
         "summary": "模拟器版本 {version}：共 {total} 项行为，其中 {evidenced} 项有证据，"
-        "{assumed} 项为假设。",
+        "{assumed} 项为假设，{own} 项是模拟器有意为之的自有行为。",
         "services": {
             "gradient": "DigitalOcean Gradient（ChatGradient）",
-            "oci": "OCI 生成式 AI（ChatOCIGenAI）",
+            "oci": "OCI 生成式 AI（ChatOCIGenAI、嵌入、重排序、护栏）",
         },
         "groups": {
             "endpoint": "端点",
@@ -65,10 +69,14 @@ TEXT = {
             "models": "模型列表",
             "catalog": "模型目录",
             "fault": "脚本化故障",
+            "embed": "嵌入（embedText）",
+            "rerank": "重排序（rerankText）",
+            "guardrails": "护栏（applyGuardrails）",
             "script": "回复脚本问题",
         },
         "evidenced": "有证据",
         "assumed": "假设",
+        "own": "模拟器自有",
         "no_evidence": "没有公开证据",
         "read": "查阅于",
         "models": "模拟器知道的模型",
@@ -129,14 +137,9 @@ def _models(service: str, lang: str) -> list[str]:
 def render(lang: str = "en") -> str:
     text = TEXT[lang]
     entries = list(ledger.entries().values())
-    assumed = sum(e["status"] == "assumed" for e in entries)
+    counts = {s: sum(e["status"] == s for e in entries) for s in ledger.STATUSES}
     out = [
-        text["summary"].format(
-            version=VERSION,
-            total=len(entries),
-            evidenced=len(entries) - assumed,
-            assumed=assumed,
-        ),
+        text["summary"].format(version=VERSION, total=len(entries), **counts),
         "",
     ]
     for service in ledger.SERVICES:

@@ -140,7 +140,9 @@ def _generic_text(message: dict) -> str:
     return " ".join(p.get("text", "") or "" for p in content or [] if isinstance(p, dict))
 
 
-def _model(request: Request, body: dict) -> tuple[str, catalog.Model | None]:
+def _model(request: Request, body: dict, kind: str = "chat") -> tuple[str, catalog.Model | None]:
+    """The model a request's servingMode names, refused unless it is on demand, current
+    and of the `kind` the route serves (chat, embedding or rerank)."""
     serving = body.get("servingMode")
     if not isinstance(serving, dict):
         raise Refused(400, MALFORMED, "oci.error.malformed")
@@ -161,15 +163,37 @@ def _model(request: Request, body: dict) -> tuple[str, catalog.Model | None]:
             + f" and no longer answers.{instead}",
             "oci.error.retired-model",
         )
+    if model.kind != kind:
+        raise Refused(
+            400,
+            f"The model {model_id} is a{'n' if model.kind[0] in 'ae' else ''} {model.kind} "
+            f"model: it does not serve {ROUTE_OF_KIND[kind]}.",
+            "oci.validate.model-type",
+        )
     return model_id, model
+
+
+# What each kind of model serves, for the wrong-model-type refusal.
+ROUTE_OF_KIND = {"chat": "chat", "embedding": "embedText", "rerank": "rerankText"}
+
+
+def refused(request: Request, refusal: Refused) -> Response:
+    """A refusal as OCI shapes it: {"code", "message"} (or only a message)."""
+    ledger.use(request, refusal.ledger_id)
+    code = refusal.service_code or _CODES.get(refusal.status)
+    return error(refusal.status, refusal.message, code)
+
+
+def check_compartment(body: dict) -> None:
+    if body.get("compartmentId") != OCI_PLACEHOLDER_COMPARTMENT:
+        # The real service answers the same for a compartment you cannot use.
+        raise Refused(404, NOT_FOUND, "oci.error.not-found")
 
 
 def validate(request: Request, body) -> tuple[str, catalog.Model | None, dict]:
     if not isinstance(body, dict) or not isinstance(body.get("chatRequest"), dict):
         raise Refused(400, MALFORMED, "oci.error.malformed")
-    if body.get("compartmentId") != OCI_PLACEHOLDER_COMPARTMENT:
-        # The real service answers the same for a compartment you cannot use.
-        raise Refused(404, NOT_FOUND, "oci.error.not-found")
+    check_compartment(body)
     chat_request = body["chatRequest"]
     api_format = chat_request.get("apiFormat")
     if api_format not in FAMILY:
@@ -673,13 +697,11 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
             if any(chat_request.get(name) is not None for name in SAMPLING):
                 ledger.use(request, "oci.control.sampling-no-effect")
             reply = controls.shape(turn, answer(script, turn))
-        except Unsupported as refused:
-            ledger.use(request, refused.ledger_id)
-            return json_response(refused.body(), 400)
-        except Refused as refused:
-            ledger.use(request, refused.ledger_id)
-            code = refused.service_code or _CODES.get(refused.status)
-            return error(refused.status, refused.message, code)
+        except Unsupported as unsupported:
+            ledger.use(request, unsupported.ledger_id)
+            return json_response(unsupported.body(), 400)
+        except Refused as refusal:
+            return refused(request, refusal)
         except ScriptProblem as problem:
             ledger.use(request, "oci.script.problem")
             model_id = turn.model if turn else ""
@@ -762,11 +784,15 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
             ledger.use(request, "oci.error.not-found")
             return error(404, NOT_FOUND, "404")
         wanted = request.query_params.get("vendor")
+        capabilities = set(request.query_params.getlist("capability"))
         items = [
             model_summary(m)
             for m in sorted(catalog.oci().values(), key=lambda m: m.id)
             if wanted in (None, m.vendor)
         ]
+        if capabilities:
+            ledger.use(request, "oci.models.capability-filter")
+            items = [i for i in items if capabilities & set(i["capabilities"])]
         return json_response({"items": items})
 
     return [
@@ -778,7 +804,11 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
 def model_summary(model: catalog.Model) -> dict:
     """A ModelSummary (oci.generative_ai.models): the OCID is a placeholder, the name is
     the displayName; retirement shows in timeDeprecated / timeOnDemandRetired."""
-    capabilities = ["CHAT"] + (["IMAGE_TEXT_TO_TEXT"] if model.can("vision") else [])
+    capabilities = {
+        "chat": ["CHAT"] + (["IMAGE_TEXT_TO_TEXT"] if model.can("vision") else []),
+        "embedding": ["TEXT_EMBEDDINGS"],
+        "rerank": ["TEXT_RERANK"],
+    }[model.kind]
     retired = f"{model.retired_on}T00:00:00.000Z" if model.retired_on else None
     return {
         "id": "ocid1.generativeaimodel.oc1.us-chicago-1.replay-placeholder",

@@ -14,7 +14,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from . import faults, gradient, oci_genai, replies
+from . import faults, gradient, oci_embed, oci_genai, oci_guardrails, oci_rerank, replies
 
 
 async def _emulator_bug(request: Request, problem: Exception):
@@ -48,7 +48,13 @@ def app(script: list[replies.Entry] | None = None) -> Starlette:
     script = replies.load() if script is None else script
     attempts = faults.Attempts()
     application = Starlette(
-        routes=[*gradient.routes(script, attempts), *oci_genai.routes(script, attempts)],
+        routes=[
+            *gradient.routes(script, attempts),
+            *oci_genai.routes(script, attempts),
+            *oci_embed.routes(),
+            *oci_rerank.routes(),
+            *oci_guardrails.routes(),
+        ],
         exception_handlers={Exception: _emulator_bug},
         middleware=[Middleware(_CountRequests)],
     )

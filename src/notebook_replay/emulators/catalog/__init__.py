@@ -12,6 +12,10 @@ catalog/gradient.yaml. Each file is `models:`, a list of entries:
       replacement: null           # the id suggested instead
       capabilities: {tools: true, parallel_tools: false, json_schema: true, vision: false,
                      reasoning: false, reasoning_trace: false, streaming_usage: true}
+      kind: chat                  # OCI: chat (default) | embedding | rerank
+      dimensions: 1024            # embedding: the vector length the model answers by default
+      dimension_choices: [256]    # embedding: outputDimensions it accepts (none: not settable)
+      max_input_tokens: 512       # embedding: the longest input, in tokens, before truncation
       quirks: {}                  # what the integration packages do specially, as prose
       sources:                    # at least one: url (or repo path), date read, what it says
         - {url: "https://docs.oracle.com/…", read: 2026-11-22, says: "…"}
@@ -19,7 +23,9 @@ catalog/gradient.yaml. Each file is `models:`, a list of entries:
 A model's `capabilities` drive what the emulator accepts and answers: image parts only for
 `vision`, several tool calls in one reply only for `parallel_tools`, reasoning content only
 for `reasoning` (marked assumed unless `reasoning_trace`), a JSON-schema response format
-unless `json_schema: false`. A capability left out is unknown.
+unless `json_schema: false`. A capability left out is unknown. An embedding model with
+`images: true` embeds images (inputType IMAGE). The chat route answers only `kind: chat`
+models, embedText only `embedding` and rerankText only `rerank` ones.
 """
 
 from __future__ import annotations
@@ -47,6 +53,10 @@ class Model:
     capabilities: dict = field(default_factory=dict)
     quirks: dict = field(default_factory=dict)
     sources: tuple = ()
+    kind: str = "chat"  # OCI: chat | embedding | rerank
+    dimensions: int | None = None
+    dimension_choices: tuple = ()
+    max_input_tokens: int | None = None
 
     def can(self, capability: str) -> bool:
         """True only when the catalog says so (omitted means unknown, taken as no)."""
@@ -77,6 +87,7 @@ def _load(name: str) -> dict[str, Model]:
         known["sources"] = tuple(known.get("sources") or ())
         known["capabilities"] = dict(known.get("capabilities") or {})
         known["quirks"] = dict(known.get("quirks") or {})
+        known["dimension_choices"] = tuple(known.get("dimension_choices") or ())
         models[known["id"]] = Model(**known)
     return models
 

@@ -5,7 +5,8 @@
 The opposite of an output stripper: the pages' stored outputs are what nbval checks and
 the site shows, so they stay; what goes is what an editor adds on the side. A notebook
 passes when it is valid nbformat 4 and
-- its metadata holds only `kernelspec` (the standard `python3`) and `language_info`;
+- its metadata holds only `kernelspec` (the standard `python3`), `language_info` and
+  `notebook_replay` (the page's service, written by `make page`);
 - each cell's metadata holds only `tags` (no execution timestamps, `collapsed`,
   `scrolled`, `jupyter`, widget state, …), and its id is short, readable and unique;
 - every code cell that nbval runs (not tagged `nbval-skip`) was executed and kept its
@@ -22,7 +23,8 @@ from pathlib import Path
 import nbformat
 
 REPO = Path(__file__).resolve().parents[1]
-NOTEBOOK_KEYS = {"kernelspec", "language_info"}
+# notebook_replay: the page's service, where its imports do not tell (pages.py; `make page`).
+NOTEBOOK_KEYS = {"kernelspec", "language_info", "notebook_replay"}
 CELL_KEYS = {"tags"}
 CELL_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 

@@ -389,6 +389,10 @@ def check_response(uri: str, response: dict) -> None:
         check_oci(body, content_type, headers)
     elif "/20231130/actions/" in uri:
         check_oci_action(uri, body, content_type, headers)
+    elif uri.endswith("/responses"):
+        check_responses(body, content_type)
+    elif uri.endswith("/openai/v1/chat/completions"):
+        check_gradient(body, content_type)  # the same OpenAI contract
     elif uri.endswith("/v1/chat/completions"):
         check_gradient(body, content_type)
     elif uri.endswith("/v1/models"):
@@ -442,6 +446,22 @@ def check_oci_action(uri: str, body: str, content_type: str, headers: dict) -> N
     model = OCI_ACTIONS[action]
     result = no_retries_client().base_client.deserialize_response_data(body.encode(), model)
     assert isinstance(result, getattr(oci.generative_ai_inference.models, model))
+
+
+def check_responses(body: str, content_type: str) -> None:
+    """OCI's Responses routes, through the openai SDK's own types (the OpenAI contract)."""
+    import pydantic
+    from openai.types.responses import Response, ResponseStreamEvent
+
+    if content_type == "application/json":
+        assert Response.model_validate(json.loads(body)).object == "response"
+        return
+    assert content_type == "text/event-stream", content_type
+    adapter = pydantic.TypeAdapter(ResponseStreamEvent)
+    events = [line[6:] for line in body.splitlines() if line.startswith("data: ")]
+    parsed = [adapter.validate_json(data) for data in events]
+    assert [e.sequence_number for e in parsed] == list(range(len(parsed)))
+    assert parsed[0].type == "response.created" and parsed[-1].type == "response.completed"
 
 
 class Chunks:

@@ -344,7 +344,8 @@ def usage(reply: controls.Reply) -> dict:
     }
 
 
-def completion(raw: bytes, turn: Turn, reply: controls.Reply) -> dict:
+def completion(raw: bytes, turn: Turn, reply: controls.Reply, usage_of=None) -> dict:
+    """A chat.completion object (`usage_of` makes its usage: DigitalOcean's by default)."""
     return {
         "id": "chatcmpl-" + hashlib.sha256(raw).hexdigest()[:24],
         "object": "chat.completion",
@@ -359,7 +360,7 @@ def completion(raw: bytes, turn: Turn, reply: controls.Reply) -> dict:
             }
             for i, choice in enumerate(reply.choices)
         ],
-        "usage": usage(reply),
+        "usage": (usage_of or usage)(reply),
     }
 
 
@@ -378,11 +379,11 @@ def logprobs(text: str) -> dict:
     }
 
 
-def stream_events(raw: bytes, turn: Turn, reply: controls.Reply) -> list[str]:
+def stream_events(raw: bytes, turn: Turn, reply: controls.Reply, usage_of=None) -> list[str]:
     """The chunks of a streamed completion, each a `data: {...}` event: per choice a role
     chunk, token-sized reasoning and content deltas, index-keyed tool-call fragments, a
     finish chunk; then a usage chunk when asked, then `data: [DONE]`."""
-    whole = completion(raw, turn, reply)
+    whole = completion(raw, turn, reply, usage_of)
     head = {k: whole[k] for k in ("id", "created", "model")} | {"object": "chat.completion.chunk"}
 
     # With include_usage every other chunk carries "usage": null (the OpenAI contract).

@@ -1,9 +1,10 @@
 """The evidence ledger: what the emulators do, and how we know it, as data.
 
 ledger/gradient.yaml and ledger/oci.yaml list every behaviour the emulators implement,
-each with an id, a sentence saying what happens, `status: evidenced | assumed | own`, and its
-evidence (SDK model or source, integration-package source, vendor doc with the date read,
-public recording or report). The code marks each behaviour where it implements it:
+each with an id, a sentence saying what happens,
+`status: evidenced | contract | assumed | own` (see STATUSES), and its evidence (SDK
+model or source, integration-package source, vendor doc with the date read, public
+recording or report). The code marks each behaviour where it implements it:
 
     ledger.use(request, "oci.error.not-found")
 
@@ -21,10 +22,12 @@ import yaml
 
 FOLDER = Path(__file__).with_name("ledger")
 SERVICES = ("gradient", "oci")
-# evidenced: a source shows the service does this; assumed: nothing public shows it (a gap
-# a real recording can close); own: the emulator's own by design (its vectors, scores,
-# fixed timestamps), a stand-in no page presents as the service's.
-STATUSES = ("evidenced", "assumed", "own")
+# evidenced: a source shows the service does this; contract: the OpenAI-compatible
+# contract (the openai SDK's types), which the service says it follows, not observed on it;
+# assumed: nothing public shows it (a gap a real recording can close); own: the emulator's
+# own by design (its vectors, scores, fixed timestamps), a stand-in no page presents as the
+# service's.
+STATUSES = ("evidenced", "contract", "assumed", "own")
 KINDS = ("sdk", "package", "vendor-doc", "recording", "report")
 
 

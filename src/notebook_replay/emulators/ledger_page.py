@@ -15,7 +15,8 @@ MARKER = "<!-- ledger -->"
 TEXT = {
     "en": {
         "summary": "Emulator version {version}: {total} behaviours, {evidenced} evidenced, "
-        "{assumed} assumed, {own} the emulator's own by design.",
+        "{contract} the OpenAI-compatible contract (not observed on the service), {assumed} "
+        "assumed, {own} the emulator's own by design.",
         "services": {
             "gradient": "DigitalOcean Gradient (ChatGradient)",
             "oci": "OCI Generative AI (ChatOCIGenAI, embeddings, rerank, guardrails)",
@@ -36,11 +37,13 @@ TEXT = {
             "embed": "Embeddings (embedText)",
             "rerank": "Rerank (rerankText)",
             "guardrails": "Guardrails (applyGuardrails)",
+            "openai": "OpenAI-compatible routes (/openai/v1)",
             "script": "Reply-script problems",
         },
         "evidenced": "evidenced",
         "assumed": "assumed",
         "own": "the emulator's own",
+        "contract": "OpenAI-compatible contract",
         "no_evidence": "no public evidence",
         "read": "read",
         "models": "Models the emulator knows",
@@ -51,7 +54,8 @@ TEXT = {
     },
     "zh": {
         "summary": "模拟器版本 {version}：共 {total} 项行为，其中 {evidenced} 项有证据，"
-        "{assumed} 项为假设，{own} 项是模拟器有意为之的自有行为。",
+        "{contract} 项依据 OpenAI 兼容契约（未在该服务上观察到），{assumed} 项为假设，"
+        "{own} 项是模拟器有意为之的自有行为。",
         "services": {
             "gradient": "DigitalOcean Gradient（ChatGradient）",
             "oci": "OCI 生成式 AI（ChatOCIGenAI、嵌入、重排序、护栏）",
@@ -72,11 +76,13 @@ TEXT = {
             "embed": "嵌入（embedText）",
             "rerank": "重排序（rerankText）",
             "guardrails": "护栏（applyGuardrails）",
+            "openai": "OpenAI 兼容路由（/openai/v1）",
             "script": "回复脚本问题",
         },
         "evidenced": "有证据",
         "assumed": "假设",
         "own": "模拟器自有",
+        "contract": "OpenAI 兼容契约",
         "no_evidence": "没有公开证据",
         "read": "查阅于",
         "models": "模拟器知道的模型",

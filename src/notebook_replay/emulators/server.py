@@ -14,7 +14,16 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from . import faults, gradient, oci_embed, oci_genai, oci_guardrails, oci_rerank, replies
+from . import (
+    faults,
+    gradient,
+    oci_embed,
+    oci_genai,
+    oci_guardrails,
+    oci_openai,
+    oci_rerank,
+    replies,
+)
 
 
 async def _emulator_bug(request: Request, problem: Exception):
@@ -22,7 +31,9 @@ async def _emulator_bug(request: Request, problem: Exception):
     request.app.state.problems.append(
         {
             "kind": "emulator_error",
-            "service": "gradient" if request.url.path.startswith("/v1") else "oci",
+            "service": "gradient"
+            if request.url.path.startswith(("/v1/chat", "/v1/models"))
+            else "oci",
             "model": "",
             "prompt": "",
             "detail": f"{type(problem).__name__}: {problem}",
@@ -54,6 +65,7 @@ def app(script: list[replies.Entry] | None = None) -> Starlette:
             *oci_embed.routes(),
             *oci_rerank.routes(),
             *oci_guardrails.routes(),
+            *oci_openai.routes(script),
         ],
         exception_handlers={Exception: _emulator_bug},
         middleware=[Middleware(_CountRequests)],

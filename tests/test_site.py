@@ -440,3 +440,34 @@ def check_raising_cells_cue(tab, language: str) -> None:
     area = tab.locator("[id].celltag_raises-exception .jp-OutputArea").first.bounding_box()
     box = cue.bounding_box()
     assert box["width"] > area["width"] / 2 and box["height"] < 40, (box, area)
+
+
+def test_the_nav_is_derived_from_the_notebooks_tutorials_in_their_own_section(tmp_path):
+    """A page or a tutorial needs no nav entry: the hook lists every notebook after Home
+    (by title, or its `nav_title`), tutorials in a section of their own, Chinese titles
+    from the twins."""
+    sys.path.insert(0, str(REPO / "tools"))
+    import site_hooks
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+
+    def page(name: str, title: str, **meta) -> None:
+        cells = [{"cell_type": "markdown", "metadata": {}, "source": f"# {title}\n\nText."}]
+        data = {"cells": cells, "metadata": {"notebook_replay": meta}, "nbformat": 4}
+        (notebooks / f"{name}.ipynb").write_text(json.dumps(data), encoding="utf-8")
+
+    page("zeta", "Zeta reference")
+    page("alpha", "A very long title", nav_title="Alpha")
+    page("alpha.zh", '阿尔法 <a id="alpha"></a>', nav_title="阿尔法")
+    page("rag", "Answer questions", section="tutorials")
+    page("rag.zh", '回答问题 <a id="answer-questions"></a>', section="tutorials")
+    fixed = [{"Home": "index.md"}, {"How it works": "how-it-works.md"}]
+    nav = site_hooks.derived_nav(fixed, {"docs_dir": str(tmp_path), "plugins": {}})
+    assert nav == [
+        {"Home": "index.md"},
+        {"Alpha": "notebooks/alpha.ipynb"},
+        {"Zeta reference": "notebooks/zeta.ipynb"},
+        {"Tutorials": [{"Answer questions": "notebooks/rag.ipynb"}]},
+        {"How it works": "how-it-works.md"},
+    ]

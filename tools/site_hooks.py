@@ -45,6 +45,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
+import mkdocs.plugins
 import mkdocs.utils
 from bs4 import BeautifulSoup
 from mkdocs.exceptions import PluginError
@@ -72,12 +73,73 @@ _compat: dict = {}  # the last `make compat` report, read once per build
 log = logging.getLogger("mkdocs.hooks.site_hooks")
 
 
+@mkdocs.plugins.event_priority(100)  # before mkdocs-static-i18n reads the nav
 def on_config(config):
+    config["nav"] = derived_nav(config.get("nav") or [], config)
     if ".ipynb" not in mkdocs.utils.markdown_extensions:
         mkdocs.utils.markdown_extensions = (*mkdocs.utils.markdown_extensions, ".ipynb")
     _compat.clear()
     _compat.update(read_compat_report(Path(config.config_file_path).parent / COMPAT_REPORT))
     return config
+
+
+TUTORIALS = {"en": "Tutorials", "zh": "教程"}
+
+
+def _nav_title(path: Path) -> str:
+    """A notebook's title in the nav: its metadata's `notebook_replay.nav_title`, or its
+    first heading (without the `<a id>` a translated heading carries)."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    title = (notebook.get("metadata", {}).get("notebook_replay") or {}).get("nav_title")
+    if title:
+        return title
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            for line in "".join(cell.get("source", "")).splitlines():
+                if line.startswith("# "):
+                    return re.sub(r"\s*<a id=[^>]*></a>", "", line[2:]).strip()
+    return path.stem
+
+
+def derived_nav(nav: list, config) -> list:
+    """The nav from the notebooks themselves: after the first entry (Home), every page in
+    notebooks/ by title, then a Tutorials section of the pages whose metadata says
+    `"notebook_replay": {"section": "tutorials"}`, then the rest of mkdocs.yml's nav. The
+    Chinese titles come from the twins, as nav translations. Adding a page or a tutorial
+    touches no configuration."""
+    docs = Path(config["docs_dir"])
+    listed = {
+        str(value)
+        for entry in nav
+        for value in (entry.values() if isinstance(entry, dict) else [entry])
+    }
+    pages, tutorials, chinese = [], [], {}
+    for path in sorted((docs / "notebooks").glob("*.ipynb")):
+        if "." in path.stem or f"notebooks/{path.name}" in listed:
+            continue
+        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+        section = (meta.get("notebook_replay") or {}).get("section")
+        title = _nav_title(path)
+        twin = path.with_name(f"{path.stem}.zh.ipynb")
+        if twin.exists() and _nav_title(twin) != title:
+            chinese[title] = _nav_title(twin)
+        (tutorials if section == "tutorials" else pages).append({title: f"notebooks/{path.name}"})
+    by_title = lambda entry: next(iter(entry)).lower()  # noqa: E731
+    derived = nav[:1] + sorted(pages, key=by_title)
+    if tutorials:
+        derived.append({TUTORIALS["en"]: sorted(tutorials, key=by_title)})
+        chinese[TUTORIALS["en"]] = TUTORIALS["zh"]
+    _translate_nav(config, chinese)
+    return derived + nav[1:]
+
+
+def _translate_nav(config, titles: dict[str, str]) -> None:
+    plugin = config["plugins"].get("i18n")
+    if plugin is None:
+        return
+    for language in plugin.config.languages:
+        if language.locale == "zh":
+            language.nav_translations = {**titles, **(language.nav_translations or {})}
 
 
 def read_compat_report(path: Path) -> dict:

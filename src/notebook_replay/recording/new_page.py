@@ -1,6 +1,8 @@
 """`make page NAME=<page> SERVICE=<gradient|oci>`: scaffold a new page that passes the
 suite as it is: the notebook and its Chinese twin (same code, cell ids and tags), a
-reply script for the prompt it sends, and its entry in the site's navigation.
+reply script for the prompt it sends. The site's navigation lists it by itself
+(tools/site_hooks.py derives the nav from the notebooks); a tutorial says so in its
+metadata, `"notebook_replay": {"section": "tutorials"}`.
 
 Record it next (`make record-emulated PAGE=<page>`), then grow it one section at a time.
 """
@@ -17,7 +19,6 @@ from ..pages import NOTEBOOKS, REPO_ROOT
 from ..providers import SERVICES
 
 REPLIES = REPO_ROOT / "src" / "notebook_replay" / "emulators" / "replies"
-MKDOCS = REPO_ROOT / "mkdocs.yml"
 
 _MODEL = {
     "gradient": (
@@ -111,14 +112,7 @@ def scaffold(name: str, service: str) -> list[Path]:
         encoding="utf-8",
     )
     written.append(replies)
-    if MKDOCS.exists():
-        text = MKDOCS.read_text(encoding="utf-8")
-        entry = f"  - {name}: notebooks/{name}.ipynb\n"
-        anchor = "  - How it works:"
-        if entry not in text and anchor in text:
-            MKDOCS.write_text(text.replace(anchor, entry + anchor, 1), encoding="utf-8")
-            written.append(MKDOCS)
-    return written
+    return written  # the site's nav is derived from the notebooks (tools/site_hooks.py)
 
 
 def main(argv: list[str]) -> int:

@@ -86,50 +86,51 @@ def on_config(config):
 TUTORIALS = {"en": "Tutorials", "zh": "教程"}
 
 
-def _nav_title(path: Path) -> str:
-    """A notebook's title in the nav: its metadata's `notebook_replay.nav_title`, or its
-    first heading (without the `<a id>` a translated heading carries)."""
+def _title(path: Path) -> str:
+    """A notebook's first heading (the nav shows the rendered page's own title; this only
+    orders the entries)."""
     notebook = json.loads(path.read_text(encoding="utf-8"))
-    title = (notebook.get("metadata", {}).get("notebook_replay") or {}).get("nav_title")
-    if title:
-        return title
     for cell in notebook.get("cells", []):
         if cell.get("cell_type") == "markdown":
             for line in "".join(cell.get("source", "")).splitlines():
                 if line.startswith("# "):
-                    return re.sub(r"\s*<a id=[^>]*></a>", "", line[2:]).strip()
+                    return line[2:].strip()
     return path.stem
+
+
+def _paths(nav) -> set[str]:
+    """Every page path a nav (or a section of it) lists."""
+    if isinstance(nav, str):
+        return {nav}
+    if isinstance(nav, dict):
+        return set().union(*(_paths(v) for v in nav.values()))
+    return set().union(*(_paths(v) for v in nav)) if nav else set()
 
 
 def derived_nav(nav: list, config) -> list:
     """The nav from the notebooks themselves: after the first entry (Home), every page in
     notebooks/ by title, then a Tutorials section of the pages whose metadata says
-    `"notebook_replay": {"section": "tutorials"}`, then the rest of mkdocs.yml's nav. The
-    Chinese titles come from the twins, as nav translations. Adding a page or a tutorial
-    touches no configuration."""
+    `"notebook_replay": {"section": "tutorials"}`, then the rest of mkdocs.yml's nav. Each
+    entry shows its page's own title, so a Chinese page shows its twin's. Adding a page or a
+    tutorial touches no configuration. A nav that already lists a notebook keeps it (the
+    Chinese build runs this again on the derived nav)."""
     docs = Path(config["docs_dir"])
-    listed = {
-        str(value)
-        for entry in nav
-        for value in (entry.values() if isinstance(entry, dict) else [entry])
-    }
-    pages, tutorials, chinese = [], [], {}
+    listed = _paths(nav)
+    pages, tutorials = [], []
     for path in sorted((docs / "notebooks").glob("*.ipynb")):
         if "." in path.stem or f"notebooks/{path.name}" in listed:
             continue
         meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
         section = (meta.get("notebook_replay") or {}).get("section")
-        title = _nav_title(path)
-        twin = path.with_name(f"{path.stem}.zh.ipynb")
-        if twin.exists() and _nav_title(twin) != title:
-            chinese[title] = _nav_title(twin)
-        (tutorials if section == "tutorials" else pages).append({title: f"notebooks/{path.name}"})
+        entry = {_title(path): f"notebooks/{path.name}"}
+        (tutorials if section == "tutorials" else pages).append(entry)
+    if not pages and not tutorials:
+        return nav
     by_title = lambda entry: next(iter(entry)).lower()  # noqa: E731
     derived = nav[:1] + sorted(pages, key=by_title)
     if tutorials:
         derived.append({TUTORIALS["en"]: sorted(tutorials, key=by_title)})
-        chinese[TUTORIALS["en"]] = TUTORIALS["zh"]
-    _translate_nav(config, chinese)
+        _translate_nav(config, {TUTORIALS["en"]: TUTORIALS["zh"]})
     return derived + nav[1:]
 
 

@@ -4,13 +4,25 @@ produced output."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
+
+def _is_tutorial(path: Path) -> bool:
+    meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+    return (meta.get("notebook_replay") or {}).get("section") == "tutorials"
+
+
+# Integration pages have a features table; a tutorial says what it builds instead.
+NOTEBOOKS = [
+    p
+    for p in sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
+    if not _is_tutorial(p)
+]
 MARK = re.compile(r"\[(✅|❌)\]\(#([^)]+)\)")
 
 

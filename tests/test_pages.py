@@ -99,3 +99,22 @@ def test_make_page_refuses_an_existing_page_a_bad_name_or_an_unknown_service():
         with pytest.raises(SystemExit, match=problem):
             new_page.scaffold(name, service)
     assert sorted(p.name for p in pages.NOTEBOOKS.iterdir()) == before
+
+
+def test_a_page_that_calls_both_services_gets_both_providers(notebooks):
+    from notebook_replay.providers import GRADIENT, OCI, combined, provider_for
+
+    write(notebooks, "both", "from langchain_gradient import A\nfrom langchain_oci import B")
+    write(notebooks, "listed", "x = 1", {"notebook_replay": {"service": ["oci", "gradient"]}})
+    assert pages.service_of("both", ["gradient", "oci"]) == "gradient+oci"
+    assert pages.service_of("listed", ["gradient", "oci"]) == "oci+gradient"
+    both = provider_for("both")
+    assert both.service == "DigitalOcean Gradient and OCI Generative AI"
+    assert both.placeholders == {**GRADIENT.placeholders, **OCI.placeholders}
+    assert [c.variable for c in both.credentials] == [
+        "DIGITALOCEAN_INFERENCE_KEY",
+        "OCI_COMPARTMENT_ID",
+    ]
+    assert both.interception() == [*GRADIENT.interception(), *OCI.interception()]
+    assert set(both.sdks) == {*GRADIENT.sdks, *OCI.sdks}
+    assert combined(OCI) is OCI

@@ -1,9 +1,10 @@
 """The pages: every notebooks/<page>.ipynb is one, and it says which service it calls.
 
 Nothing lists the pages by hand. A page's service comes from its notebook's metadata
-(``"notebook_replay": {"service": "gradient"}``, which `make page` writes), or else from
-what its code imports (``langchain_gradient`` → gradient; ``langchain_oci``, ``oci`` or
-langchain-community's ``oci_generative_ai`` → oci). Translated twins are
+(``"notebook_replay": {"service": "gradient"}``, which `make page` writes; a list for a
+page that calls both), or else from what its code imports (``langchain_gradient`` →
+gradient; ``langchain_oci``, ``oci`` or langchain-community's ``oci_generative_ai`` → oci;
+both → "gradient+oci"). Translated twins are
 notebooks/<page>.<lang>.ipynb.
 """
 
@@ -52,22 +53,31 @@ def translations(page: str) -> list[Path]:
 
 
 def service_of(page: str, known: list[str]) -> str:
+    """The page's service, or services joined by "+" ("gradient+oci") for a page that calls
+    more than one: as its metadata declares (a name, or a list of names), or else every
+    service its code imports."""
     if page not in pages():
         raise UnknownPageError(page, pages())
     path = notebook(page)
     data = json.loads(path.read_text(encoding="utf-8"))
     declared = (data.get("metadata", {}).get("notebook_replay") or {}).get("service")
     if declared:
-        if declared not in known:
+        names = [declared] if isinstance(declared, str) else list(declared)
+        if not names or any(name not in known for name in names):
             raise UnknownServiceError(path, known)
-        return declared
+        return "+".join(names)
     code = "\n".join(
         "".join(cell.get("source", ""))
         for cell in data.get("cells", [])
         if cell.get("cell_type") == "code"
     )
     imported = _IMPORT.findall(code)
+    found: list[str] = []
     for prefix, service in SERVICE_IMPORTS:
-        if any(name == prefix or name.startswith(prefix + ".") for name in imported):
-            return service
-    raise UnknownServiceError(path, known)
+        if service not in found and any(
+            name == prefix or name.startswith(prefix + ".") for name in imported
+        ):
+            found.append(service)
+    if not found:
+        raise UnknownServiceError(path, known)
+    return "+".join(found)

@@ -299,7 +299,34 @@ SERVICES: dict[str, Provider] = {"gradient": GRADIENT, "oci": OCI}
 
 
 def provider_for(page: str) -> Provider:
-    """The service of a page, as its notebook says (see notebook_replay.pages)."""
+    """The service of a page, as its notebook says (see notebook_replay.pages); for a page
+    that calls several, one provider that does what each of theirs does."""
     from . import pages
 
-    return SERVICES[pages.service_of(page, sorted(SERVICES))]
+    return combined(
+        *(SERVICES[name] for name in pages.service_of(page, sorted(SERVICES)).split("+"))
+    )
+
+
+def combined(*providers: Provider) -> Provider:
+    """Several services' needs as one: every credential, placeholder, patch and secret."""
+    if len(providers) == 1:
+        return providers[0]
+
+    def each(step: str) -> Callable[[], None]:
+        return lambda: [getattr(p, step)() for p in providers] and None
+
+    def joined(step: str) -> Callable[[], list]:
+        return lambda: [item for p in providers for item in getattr(p, step)()]
+
+    return Provider(
+        service=" and ".join(p.service for p in providers),
+        credentials=tuple(c for p in providers for c in p.credentials),
+        placeholders={k: v for p in providers for k, v in p.placeholders.items()},
+        prepare_offline=each("prepare_offline"),
+        check_live=each("check_live"),
+        interception=joined("interception"),
+        replay_only=joined("replay_only"),
+        secrets=joined("secrets"),
+        sdks=tuple(dict.fromkeys(s for p in providers for s in p.sdks)),
+    )

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+import notebook_replay
 from notebook_replay import provenance
 from notebook_replay.cassette import CassetteFile, ReadableYaml
 from notebook_replay.emulators import server
@@ -60,6 +61,9 @@ def leaky_service() -> Starlette:
             Route("/v1/models", echo_query, methods=["GET"]),
             Route("/v1/chat/completions", echo, methods=["POST"]),
             Route("/20231130/actions/chat", echo, methods=["POST"]),
+            Route("/20231130/actions/embedText", echo, methods=["POST"]),
+            Route("/20231130/actions/applyGuardrails", echo, methods=["POST"]),
+            Route("/openai/v1/chat/completions", echo, methods=["POST"]),
         ]
     )
 
@@ -124,6 +128,52 @@ def test_sentinel_secrets_never_reach_the_cassette_or_its_provenance(monkeypatch
     oci_text = cassette_path("oci_generative_ai").read_text()
     assert "ocid1.compartment.oc1..replay-placeholder" in oci_text
     assert "ocid1.generativeaiendpoint.oc1.us-chicago-1.replay-placeholder" in oci_text
+
+
+STORE = "ocid1.generativeaiconversationstore.oc1.us-chicago-1.amaaaaaasentinelstore" + "v" * 30
+
+
+def test_sentinels_sent_to_embeddings_guardrails_and_the_openai_routes_never_reach_disk(
+    monkeypatch, tmp_path
+):
+    """embedText and applyGuardrails through the OCI SDK, and ChatOCIOpenAI through httpx
+    (compartment and conversation store in its headers), recorded live against a service
+    that echoes everything back."""
+    from langchain_oci import ChatOCIOpenAI, OCIGenAIEmbeddings, OCIGuardrails
+    from oci_openai import OciUserPrincipalAuth
+
+    monkeypatch.setenv("OCI_COMPARTMENT_ID", COMPARTMENT)
+    write_sentinel_oci_config(tmp_path, monkeypatch)
+    common = {"service_endpoint": OCI_ENDPOINT, "compartment_id": COMPARTMENT}
+    with (
+        server.serving(leaky_service()) as address,
+        routed_to(address),
+        emulator_route.httpx_routed(address),
+    ):
+        in_mode(monkeypatch, "record", "oci_embeddings")  # live: real secrets in play
+        embed = OCIGenAIEmbeddings(model_id="cohere.embed-v4.0", **common)
+        embed.client.embed_text(embed._build_embed_request([f"compartment {COMPARTMENT}"]))
+        guard = OCIGuardrails(**common)
+        guard.client.apply_guardrails(guard._build_details(f"tenancy {TENANCY}"))
+        chat = ChatOCIOpenAI(
+            auth=OciUserPrincipalAuth(config_file=os.environ["OCI_CONFIG_FILE"]),
+            compartment_id=COMPARTMENT,
+            model="openai.gpt-oss-120b",
+            region="us-chicago-1",
+            conversation_store_id=STORE,
+            use_responses_api=False,
+            max_retries=0,
+        )
+        chat.root_client.chat.completions.create(
+            model="openai.gpt-oss-120b", messages=[{"role": "user", "content": f"user {USER}"}]
+        )
+        notebook_replay.stop()
+    written = cassette_path("oci_embeddings").read_text()
+    written += provenance.provenance_path(cassette_path("oci_embeddings")).read_text()
+    for sentinel in [*SENTINELS, STORE]:
+        assert sentinel not in written, f"{sentinel} reached the cassette"
+    assert secret_scan.scan([cassette_path("oci_embeddings").parent]) == []
+    assert written.count("/20231130/actions/") == 2 and "/openai/v1/chat/completions" in written
 
 
 @pytest.mark.parametrize(

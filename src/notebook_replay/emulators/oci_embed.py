@@ -21,13 +21,11 @@ from starlette.routing import Route
 from . import ledger, tokens, vectors
 from .oci_genai import (
     MALFORMED,
-    NOT_AUTHENTICATED,
     _model,
-    authenticated,
     check_compartment,
-    error,
     json_response,
     refused,
+    signed_body,
 )
 from .refusals import Refused, wrong_type
 
@@ -123,16 +121,10 @@ def cut(text: str, truncate: str, limit: int | None) -> str:
 def routes() -> list[Route]:
     async def embed_text(request: Request) -> Response:
         ledger.use(request, "oci.endpoint.embed", "oci.response.request-id")
-        if not authenticated(request.headers.get("authorization", "")):
-            ledger.use(request, "oci.error.not-authenticated")
-            return error(401, NOT_AUTHENTICATED, "NotAuthenticated")
-        ledger.use(request, "oci.auth.signature")
-        raw = await request.body()
+        body = await signed_body(request)
+        if isinstance(body, Response):
+            return body
         try:
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                raise Refused(400, MALFORMED, "oci.error.malformed") from None
             model_id, model, inputs = validate(request, body)
         except Refused as refusal:
             return refused(request, refusal)

@@ -184,6 +184,19 @@ def refused(request: Request, refusal: Refused) -> Response:
     return error(refusal.status, refusal.message, code)
 
 
+async def signed_body(request: Request):
+    """A signed request's JSON body, or the answer that refuses it: a 401 for a signature
+    the service does not know, a 400 for a body that is not JSON (the actions' shared start)."""
+    if not authenticated(request.headers.get("authorization", "")):
+        ledger.use(request, "oci.error.not-authenticated")
+        return error(401, NOT_AUTHENTICATED, "NotAuthenticated")
+    ledger.use(request, "oci.auth.signature")
+    try:
+        return json.loads(await request.body())
+    except ValueError:
+        return refused(request, Refused(400, MALFORMED, "oci.error.malformed"))
+
+
 def check_compartment(body: dict) -> None:
     if body.get("compartmentId") != OCI_PLACEHOLDER_COMPARTMENT:
         # The real service answers the same for a compartment you cannot use.

@@ -20,12 +20,10 @@ from starlette.routing import Route
 from . import ledger
 from .oci_genai import (
     MALFORMED,
-    NOT_AUTHENTICATED,
-    authenticated,
     check_compartment,
-    error,
     json_response,
     refused,
+    signed_body,
 )
 from .refusals import Refused
 
@@ -118,16 +116,10 @@ CHECKS = (
 def routes() -> list[Route]:
     async def apply_guardrails(request: Request) -> Response:
         ledger.use(request, "oci.endpoint.guardrails", "oci.response.request-id")
-        if not authenticated(request.headers.get("authorization", "")):
-            ledger.use(request, "oci.error.not-authenticated")
-            return error(401, NOT_AUTHENTICATED, "NotAuthenticated")
-        ledger.use(request, "oci.auth.signature")
-        raw = await request.body()
+        body = await signed_body(request)
+        if isinstance(body, Response):
+            return body
         try:
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                raise Refused(400, MALFORMED, "oci.error.malformed") from None
             text, configs = validate(body)
         except Refused as refusal:
             return refused(request, refusal)

@@ -19,13 +19,11 @@ from starlette.routing import Route
 from . import ledger, vectors
 from .oci_genai import (
     MALFORMED,
-    NOT_AUTHENTICATED,
     _model,
-    authenticated,
     check_compartment,
-    error,
     json_response,
     refused,
+    signed_body,
 )
 from .refusals import Refused, wrong_type
 
@@ -72,16 +70,10 @@ def validate(request: Request, body) -> tuple[str, str, list[str], int]:
 def routes() -> list[Route]:
     async def rerank_text(request: Request) -> Response:
         ledger.use(request, "oci.endpoint.rerank", "oci.response.request-id")
-        if not authenticated(request.headers.get("authorization", "")):
-            ledger.use(request, "oci.error.not-authenticated")
-            return error(401, NOT_AUTHENTICATED, "NotAuthenticated")
-        ledger.use(request, "oci.auth.signature")
-        raw = await request.body()
+        body = await signed_body(request)
+        if isinstance(body, Response):
+            return body
         try:
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                raise Refused(400, MALFORMED, "oci.error.malformed") from None
             model_id, query, documents, top_n = validate(request, body)
         except Refused as refusal:
             return refused(request, refusal)

@@ -60,22 +60,15 @@ def _check(request: Request) -> None:
 # --- Responses API ----------------------------------------------------------------------
 
 
-def _text(content) -> str:
-    if isinstance(content, str):
-        return content
-    return " ".join(
-        p.get("text", "") or "" for p in content or [] if isinstance(p, dict) and "text" in p
-    )
-
-
 def responses_turn(body: dict, model: catalog.Model) -> Turn:
     items = body.get("input")
     if isinstance(items, str):
         items = [{"role": "user", "content": items}]
     if not isinstance(items, list) or not items:
         raise Refused(400, "input must be a string or a non-empty list.", "oci.openai.errors")
-    users = [_text(i.get("content")) for i in items if i.get("role") == "user"]
-    system = [_text(i.get("content")) for i in items if i.get("role") in ("system", "developer")]
+    text = gradient._text  # a string, or the text of its content parts
+    users = [text(i.get("content")) for i in items if i.get("role") == "user"]
+    system = [text(i.get("content")) for i in items if i.get("role") in ("system", "developer")]
     if body.get("instructions"):
         system.insert(0, body["instructions"])
     last = items[-1]

@@ -86,10 +86,9 @@ def on_config(config):
 TUTORIALS = {"en": "Tutorials", "zh": "教程"}
 
 
-def _title(path: Path) -> str:
+def _title(notebook: dict, path: Path) -> str:
     """A notebook's first heading (the nav shows the rendered page's own title; this only
     orders the entries)."""
-    notebook = json.loads(path.read_text(encoding="utf-8"))
     for cell in notebook.get("cells", []):
         if cell.get("cell_type") == "markdown":
             for line in "".join(cell.get("source", "")).splitlines():
@@ -120,9 +119,9 @@ def derived_nav(nav: list, config) -> list:
     for path in sorted((docs / "notebooks").glob("*.ipynb")):
         if "." in path.stem or f"notebooks/{path.name}" in listed:
             continue
-        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
-        section = (meta.get("notebook_replay") or {}).get("section")
-        entry = {_title(path): f"notebooks/{path.name}"}
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        section = (notebook.get("metadata", {}).get("notebook_replay") or {}).get("section")
+        entry = {_title(notebook, path): f"notebooks/{path.name}"}
         (tutorials if section == "tutorials" else pages).append(entry)
     if not pages and not tutorials:
         return nav

@@ -24,6 +24,15 @@ class UnknownModeError(NotebookReplayError):
         super().__init__(f"{variable}={value!r} is not a mode; use one of: {', '.join(modes)}.")
 
 
+class ModeNotInstalledError(NotebookReplayError):
+    def __init__(self, mode: str, group: str):
+        super().__init__(
+            f"NOTEBOOK_MODE={mode} needs a plug-in that no installed package provides "
+            f"(entry-point group {group!r}). Record mode comes with this project: run "
+            "`make env` in the repository (it installs the project), or use replay or live."
+        )
+
+
 class UnknownPageError(NotebookReplayError):
     def __init__(self, page: str, known: list[str]):
         super().__init__(

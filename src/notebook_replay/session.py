@@ -7,7 +7,7 @@ from pathlib import Path
 
 from . import network_guard, provenance, warning_paths
 from .cassette import open_cassette
-from .errors import CassetteMissingError, UnknownModeError
+from .errors import CassetteMissingError, ModeNotInstalledError, UnknownModeError
 from .pages import REPO_ROOT
 from .providers import Provider, provider_for
 from .scrub import Scrubber
@@ -15,6 +15,10 @@ from .scrub import Scrubber
 MODE_VARIABLE = "NOTEBOOK_MODE"
 CASSETTES_VARIABLE = "NOTEBOOK_CASSETTES"
 MODES = ("replay", "live", "record")
+# Modes beyond replay and live are plug-ins: a package registers a function under this
+# entry-point group (pyproject.toml: record = notebook_replay.recording.record_mode:begin_page),
+# so the runtime a page imports never imports recording or the emulators itself.
+MODE_PLUGINS = "notebook_replay.modes"
 
 _running: list = []  # the open cassette context of this process, if any
 
@@ -60,11 +64,19 @@ def start(page: str, *, cassettes: str | os.PathLike | None = None) -> None:
     elif mode == "live":
         line = _live(provider)
     else:
-        from .recording.record_mode import begin, recording_path  # not loaded by replays
-
-        context, line = begin(page, provider, recording_path(page, path.parent))
+        context, line = mode_plugin(mode)(page, provider, path.parent)
         _running.append(context)
     _show(line, html)
+
+
+def mode_plugin(mode: str):
+    """The function a plug-in registered for `mode`: (page, provider, cassettes folder) ->
+    (an open context, the line to show)."""
+    from importlib.metadata import entry_points
+
+    for point in entry_points(group=MODE_PLUGINS, name=mode):
+        return point.load()
+    raise ModeNotInstalledError(mode, MODE_PLUGINS)
 
 
 def _show(line: str, html: str | None) -> None:

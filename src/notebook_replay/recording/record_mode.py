@@ -37,6 +37,11 @@ def recording_path(page: str, cassettes: Path) -> Path:
     return (Path(folder) if folder else cassettes / ".recording") / f"{page}.yaml"
 
 
+def begin_page(page: str, provider: Provider, cassettes: Path):
+    """The record mode plug-in session.start calls (entry point notebook_replay.modes)."""
+    return begin(page, provider, recording_path(page, cassettes))
+
+
 def begin(page: str, provider: Provider, path: Path):
     emulator = os.environ.get(EMULATOR_VARIABLE, "").strip()
     patches = list(provider.interception())

@@ -17,7 +17,7 @@ ID = re.compile(r"""["']((?:gradient|oci)\.[a-z][a-z0-9.-]*)["']""")
 
 
 def ids_in_code() -> set[str]:
-    found = {m for path in EMULATORS.glob("*.py") for m in ID.findall(path.read_text())}
+    found = {m for path in EMULATORS.rglob("*.py") for m in ID.findall(path.read_text())}
     return {m for m in found if not m.endswith((".yaml", ".py"))}
 
 
@@ -41,6 +41,20 @@ def test_every_entry_says_what_happens_and_how_we_know():
         for item in entry["evidence"]:
             assert item["kind"] in ledger.KINDS, entry_id
             assert item["source"] and item["says"] and item["read"], entry_id
+
+
+def test_each_entry_names_the_modules_that_implement_it():
+    code = ledger.code_of()
+    assert set(code) == set(ledger.entries())
+    assert code["oci.stream.generic-framing"] == ("oci/chat.py",)
+    assert "gradient/chat_requests.py" in code["gradient.validate.stream-options"]
+    for entry_id, modules in code.items():
+        service = entry_id.split(".")[0]
+        assert all((EMULATORS / m).is_file() for m in modules), entry_id
+        if entry_id.split(".")[1] in ("stream", "validate", "embed", "rerank", "guardrails"):
+            assert any(m.startswith(service + "/") for m in modules), (entry_id, modules)
+    page = ledger_page.render("en")
+    assert "(code: `oci/chat.py`)" in page
 
 
 def test_assumed_lists_only_assumed_entries_that_were_used():

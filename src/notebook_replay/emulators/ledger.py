@@ -9,18 +9,22 @@ recording or report). The code marks each behaviour where it implements it:
     ledger.use(request, "oci.error.not-found")
 
 which records the id in `app.state.ledger_used` (a set), so a recording can say which
-assumed behaviours its page relied on. Ids are literal strings at the call site:
-tests/test_ledger.py checks that every id used exists and every entry is used.
+assumed behaviours its page relied on. Ids are literal strings at the call site, so
+code_of() finds the modules that implement an entry (the website page shows them beside
+it) and tests/test_ledger.py checks that every id used exists and every entry is used.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 import yaml
 
 FOLDER = Path(__file__).with_name("ledger")
+CODE = Path(__file__).parent  # the emulator package: gradient/, oci/ and the shared modules
+_ID = re.compile(r"""["']((?:gradient|oci)\.[a-z][a-z0-9.-]*)["']""")
 SERVICES = ("gradient", "oci")
 # evidenced: a source shows the service does this; contract: the OpenAI-compatible
 # contract (the openai SDK's types), which the service says it follows, not observed on it;
@@ -59,3 +63,17 @@ def assumed(used: set[str]) -> list[dict]:
         for i in sorted(used)
         if i in table and table[i]["status"] == "assumed"
     ]
+
+
+@functools.cache
+def code_of() -> dict[str, tuple[str, ...]]:
+    """For each ledger id the code marks, the modules that mark it (paths relative to the
+    emulator package, e.g. 'oci/chat.py')."""
+    where: dict[str, set[str]] = {}
+    for path in sorted(CODE.rglob("*.py")):
+        if path.name == "ledger.py":  # its docstring's example is not a use
+            continue
+        for found in _ID.findall(path.read_text(encoding="utf-8")):
+            if found in entries():
+                where.setdefault(found, set()).add(path.relative_to(CODE).as_posix())
+    return {i: tuple(sorted(paths)) for i, paths in where.items()}

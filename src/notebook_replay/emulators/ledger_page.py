@@ -45,6 +45,7 @@ TEXT = {
         "own": "the emulator's own",
         "contract": "OpenAI-compatible contract",
         "no_evidence": "no public evidence",
+        "code": "code",
         "read": "read",
         "models": "Models the emulator knows",
         "columns": "| Model | Status | Capabilities | Source |",
@@ -84,6 +85,7 @@ TEXT = {
         "own": "模拟器自有",
         "contract": "OpenAI 兼容契约",
         "no_evidence": "没有公开证据",
+        "code": "代码",
         "read": "查阅于",
         "models": "模拟器知道的模型",
         "columns": "| 模型 | 状态 | 能力 | 来源 |",
@@ -112,7 +114,11 @@ def _source(source: str) -> str:
 def _entry(entry: dict, lang: str) -> list[str]:
     text = TEXT[lang]
     behaviour = entry["behaviour"] if lang == "en" else entry["behaviour_zh"]
-    lines = [f"- **`{entry['id']}`** · *{text[entry['status']]}* · {_escape(behaviour)}"]
+    code = ", ".join(f"`{m}`" for m in ledger.code_of().get(entry["id"], ()))
+    lines = [
+        f"- **`{entry['id']}`** · *{text[entry['status']]}* · {_escape(behaviour)} "
+        f"({text['code']}: {code})"
+    ]
     for item in entry.get("evidence") or []:
         lines.append(
             f"    - {item['kind']}: {_source(str(item['source']))} "

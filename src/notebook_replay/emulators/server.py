@@ -14,16 +14,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from . import (
-    faults,
-    gradient,
-    oci_embed,
-    oci_genai,
-    oci_guardrails,
-    oci_openai,
-    oci_rerank,
-    replies,
-)
+from . import faults, gradient, oci, replies
 
 
 async def _emulator_bug(request: Request, problem: Exception):
@@ -61,11 +52,7 @@ def app(script: list[replies.Entry] | None = None) -> Starlette:
     application = Starlette(
         routes=[
             *gradient.routes(script, attempts),
-            *oci_genai.routes(script, attempts),
-            *oci_embed.routes(),
-            *oci_rerank.routes(),
-            *oci_guardrails.routes(),
-            *oci_openai.routes(script),
+            *oci.routes(script, attempts),
         ],
         exception_handlers={Exception: _emulator_bug},
         middleware=[Middleware(_CountRequests)],

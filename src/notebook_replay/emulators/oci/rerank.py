@@ -16,16 +16,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import ledger, vectors
-from .oci_genai import (
-    MALFORMED,
-    _model,
-    check_compartment,
-    json_response,
-    refused,
-    signed_body,
-)
-from .refusals import Refused, wrong_type
+from .. import ledger, vectors
+from ..refusals import Refused, wrong_type
+from .auth import check_compartment, signed_body
+from .errors import MALFORMED, json_response, refused
+from .models import model_of
 
 # The most documents one request may carry (assumed: Cohere's own rerank API limit).
 MAX_DOCUMENTS = 1000
@@ -44,7 +39,7 @@ def validate(request: Request, body) -> tuple[str, str, list[str], int]:
     if not isinstance(body, dict) or wrong_type(body, FIELDS):
         raise Refused(400, MALFORMED, "oci.error.malformed")
     check_compartment(body)
-    model_id, _ = _model(request, body, kind="rerank")
+    model_id, _ = model_of(request, body, kind="rerank")
     query, documents = body.get("input"), body.get("documents")
     if not query or not query.strip():
         raise Refused(400, "input (the query) must not be empty.", "oci.rerank.inputs")

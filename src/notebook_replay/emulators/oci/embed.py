@@ -18,16 +18,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import ledger, tokens, vectors
-from .oci_genai import (
-    MALFORMED,
-    _model,
-    check_compartment,
-    json_response,
-    refused,
-    signed_body,
-)
-from .refusals import Refused, wrong_type
+from .. import ledger, tokens, vectors
+from ..refusals import Refused, wrong_type
+from .auth import check_compartment, signed_body
+from .errors import MALFORMED, json_response, refused
+from .models import model_of
 
 # The most inputs one request may carry (langchain-oci batches by this number).
 MAX_INPUTS = 96
@@ -62,7 +57,7 @@ def validate(request: Request, body) -> tuple[str, object, list[str]]:
     if not isinstance(body, dict) or wrong_type(body, FIELDS):
         raise Refused(400, MALFORMED, "oci.error.malformed")
     check_compartment(body)
-    model_id, model = _model(request, body, kind="embedding")
+    model_id, model = model_of(request, body, kind="embedding")
     inputs = body.get("inputs")
     if not inputs or not all(isinstance(text, str) for text in inputs):
         raise Refused(400, "inputs must be a non-empty list of strings.", "oci.embed.inputs")

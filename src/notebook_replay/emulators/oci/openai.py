@@ -21,11 +21,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..providers import OCI_PLACEHOLDER_COMPARTMENT
-from . import ANSWERED_AT, catalog, controls, gradient, ledger, tokens
-from .oci_genai import NOT_AUTHENTICATED, NOT_FOUND, authenticated, error, json_response
-from .refusals import Refused, record_problem
-from .replies import ScriptProblem, Turn, answer
+from ...providers import OCI_PLACEHOLDER_COMPARTMENT
+from .. import ANSWERED_AT, catalog, controls, ledger, tokens
+from ..gradient.chat_answers import completion
+from ..gradient.chat_requests import text_of, turn_of
+from ..gradient.chat_stream import stream_events
+from ..refusals import Refused, record_problem
+from ..replies import ScriptProblem, Turn, answer
+from .auth import authenticated
+from .errors import NOT_AUTHENTICATED, NOT_FOUND, error, json_response
 
 COMPARTMENT_HEADER = "opc-compartment-id"
 STORE_HEADER = "opc-conversation-store-id"
@@ -41,7 +45,7 @@ def openai_usage(reply: controls.Reply) -> dict:
     }
 
 
-def _model(request: Request, model_id) -> catalog.Model:
+def model_of(request: Request, model_id) -> catalog.Model:
     model = catalog.oci().get(model_id)
     if model is None or model.kind != "chat":
         raise Refused(404, NOT_FOUND, "oci.openai.models")
@@ -66,7 +70,7 @@ def responses_turn(body: dict, model: catalog.Model) -> Turn:
         items = [{"role": "user", "content": items}]
     if not isinstance(items, list) or not items:
         raise Refused(400, "input must be a string or a non-empty list.", "oci.openai.errors")
-    text = gradient._text  # a string, or the text of its content parts
+    text = text_of  # a string, or the text of its content parts
     users = [text(i.get("content")) for i in items if i.get("role") == "user"]
     system = [text(i.get("content")) for i in items if i.get("role") in ("system", "developer")]
     if body.get("instructions"):
@@ -275,10 +279,10 @@ def routes(script) -> list[Route]:
         raw, body = got
         turn = None
         try:
-            model = _model(request, body.get("model"))
+            model = model_of(request, body.get("model"))
             if not isinstance(body.get("messages"), list) or not body["messages"]:
                 raise Refused(400, "messages must be a non-empty list.", "oci.openai.errors")
-            turn = gradient.turn_of(body, model)
+            turn = turn_of(body, model)
             reply = controls.shape(turn, answer(script, turn))
         except Refused as refusal:
             return _refused(request, refusal)
@@ -286,9 +290,9 @@ def routes(script) -> list[Route]:
             return problem(request, turn, detail)
         ledger.use(request, "oci.response.token-counts")
         if not turn.stream:
-            return json_response(gradient.completion(raw, turn, reply, openai_usage), raw=raw)
+            return json_response(completion(raw, turn, reply, openai_usage), raw=raw)
         ledger.use(request, "oci.openai.chat-stream")
-        text = "".join(gradient.stream_events(raw, turn, reply, openai_usage))
+        text = "".join(stream_events(raw, turn, reply, openai_usage))
         return Response(text, 200, headers={"content-type": "text/event-stream"})
 
     async def responses(request: Request) -> Response:
@@ -315,7 +319,7 @@ def routes(script) -> list[Route]:
                 )
             if request.headers.get(STORE_HEADER):
                 ledger.use(request, "oci.openai.conversation-store")
-            model = _model(request, body.get("model"))
+            model = model_of(request, body.get("model"))
             turn = responses_turn(body, model)
             reply = controls.shape(turn, answer(script, turn))
         except Refused as refusal:

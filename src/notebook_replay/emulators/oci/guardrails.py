@@ -17,15 +17,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import ledger
-from .oci_genai import (
-    MALFORMED,
-    check_compartment,
-    json_response,
-    refused,
-    signed_body,
-)
-from .refusals import Refused
+from .. import ledger
+from ..refusals import Refused
+from .auth import check_compartment, signed_body
+from .errors import MALFORMED, json_response, refused
 
 VERSION = "1.0.0"
 # Content moderation: a text is flagged (OVERALL 1.0) when it contains one of these words.

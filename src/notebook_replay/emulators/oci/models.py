@@ -1,0 +1,102 @@
+"""The OCI model catalog on the wire: which model a request names, and GET /20231130/models
+on the management host (ledger: oci.models.*, oci.catalog, oci.error.retired-model).
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ...providers import OCI_PLACEHOLDER_COMPARTMENT
+from .. import catalog, ledger
+from ..refusals import Refused
+from .auth import authenticated
+from .errors import MALFORMED, NOT_AUTHENTICATED, NOT_FOUND, error, json_response
+
+
+def model_of(request: Request, body: dict, kind: str = "chat") -> tuple[str, catalog.Model | None]:
+    """The model a request's servingMode names, refused unless it is on demand, current
+    and of the `kind` the route serves (chat, embedding or rerank)."""
+    serving = body.get("servingMode")
+    if not isinstance(serving, dict):
+        raise Refused(400, MALFORMED, "oci.error.malformed")
+    if serving.get("servingType") == "DEDICATED":
+        ledger.use(request, "oci.serving.dedicated")
+        return str(serving.get("endpointId")), None
+    model_id = serving.get("modelId")
+    model = catalog.oci().get(model_id)
+    if model is None:
+        raise Refused(404, NOT_FOUND, "oci.error.not-found")
+    ledger.use(request, "oci.catalog")
+    if model.retired:
+        instead = f" Use {model.replacement} instead." if model.replacement else ""
+        raise Refused(
+            400,
+            f"The model {model_id} was retired from on-demand serving"
+            + (f" on {model.retired_on}" if model.retired_on else "")
+            + f" and no longer answers.{instead}",
+            "oci.error.retired-model",
+        )
+    if model.kind != kind:
+        raise Refused(
+            400,
+            f"The model {model_id} is a{'n' if model.kind[0] in 'ae' else ''} {model.kind} "
+            f"model: it does not serve {ROUTE_OF_KIND[kind]}.",
+            "oci.validate.model-type",
+        )
+    return model_id, model
+
+
+# What each kind of model serves, for the wrong-model-type refusal.
+ROUTE_OF_KIND = {"chat": "chat", "embedding": "embedText", "rerank": "rerankText"}
+
+
+def model_summary(model: catalog.Model) -> dict:
+    """A ModelSummary (oci.generative_ai.models): the OCID is a placeholder, the name is
+    the displayName; retirement shows in timeDeprecated / timeOnDemandRetired."""
+    capabilities = {
+        "chat": ["CHAT"] + (["IMAGE_TEXT_TO_TEXT"] if model.can("vision") else []),
+        "embedding": ["TEXT_EMBEDDINGS"],
+        "rerank": ["TEXT_RERANK"],
+    }[model.kind]
+    retired = f"{model.retired_on}T00:00:00.000Z" if model.retired_on else None
+    return {
+        "id": "ocid1.generativeaimodel.oc1.us-chicago-1.replay-placeholder",
+        "compartmentId": None,
+        "capabilities": capabilities,
+        "lifecycleState": "ACTIVE",
+        "displayName": model.id,
+        "vendor": model.vendor,
+        "version": "1.0",
+        "timeCreated": "2025-01-01T00:00:00.000Z",
+        "type": "BASE",
+        "isLongTermSupported": False,
+        "timeDeprecated": retired if model.status in ("deprecated", "retired") else None,
+        "timeOnDemandRetired": retired,
+    }
+
+
+async def list_models(request: Request) -> Response:
+    ledger.use(request, "oci.models.list", "oci.catalog", "oci.response.request-id")
+    if not authenticated(request.headers.get("authorization", "")):
+        ledger.use(request, "oci.error.not-authenticated")
+        return error(401, NOT_AUTHENTICATED, "NotAuthenticated")
+    if request.query_params.get("compartmentId") != OCI_PLACEHOLDER_COMPARTMENT:
+        ledger.use(request, "oci.error.not-found")
+        return error(404, NOT_FOUND, "404")
+    wanted = request.query_params.get("vendor")
+    capabilities = set(request.query_params.getlist("capability"))
+    items = [
+        model_summary(m)
+        for m in sorted(catalog.oci().values(), key=lambda m: m.id)
+        if wanted in (None, m.vendor)
+    ]
+    if capabilities:
+        ledger.use(request, "oci.models.capability-filter")
+        items = [i for i in items if capabilities & set(i["capabilities"])]
+    return json_response({"items": items})
+
+
+def routes() -> list[Route]:
+    return [Route("/20231130/models", list_models, methods=["GET"])]

@@ -227,7 +227,7 @@ def test_temperature_out_of_range_is_a_400_on_both_services(oci_emu, controls_ap
         langchain_oci("cohere.command-a-03-2025", model_kwargs={"temperature": 1.5}).invoke(
             "capital of Portugal"
         )
-    assert (raised.value.status, raised.value.code) == (400, None)
+    assert (raised.value.status, raised.value.code) == (400, "400")
     assert langchain_oci(model_kwargs={"temperature": 1.5}).invoke("capital of Portugal").content
 
 
@@ -456,10 +456,12 @@ def test_oci_stream_framing_on_the_wire_in_both_formats(oci_emu):
 def _check_token_sized(pieces: list[str]) -> None:
     pieces = [p for p in pieces if p]
     assert "".join(pieces) == TWO_SENTENCES
-    assert len(pieces) >= 20  # dozens of events for two sentences
-    assert max(len(p) for p in pieces) <= 5
+    # One BPE token an event: real OCI deltas average 4.3-4.5 characters and keep common
+    # words whole (oci.stream.tokens), while a rare word is split.
+    assert 3.5 <= sum(map(len, pieces)) / len(pieces) <= 5.5
+    assert " capital" in pieces and " Portugal" in pieces
     split = [a for a, b in itertools.pairwise(pieces) if a[-1].isalpha() and b[0].isalpha()]
-    assert split  # words split across events
+    assert split  # words split across events ("Lis" + "bon")
 
 
 def test_streams_are_token_sized_and_deterministic_in_both_formats(gradient_emu, oci_emu):
@@ -590,12 +592,12 @@ def test_gradient_wrong_typed_field_and_vision_model_image(controls_app):
         "unknown-response-format",
     ],
 )
-def test_oci_refuses_bad_requests_with_message_only_400s(oci_emu, chat_request, model, says):
+def test_oci_refuses_bad_requests_with_400s_whose_code_is_400(oci_emu, chat_request, model, says):
     import oci
 
     with pytest.raises(oci.exceptions.ServiceError) as raised:
         oci_raw_chat(chat_request, model=model or "meta.llama-3.3-70b-instruct")
-    assert (raised.value.status, raised.value.code) == (400, None)
+    assert (raised.value.status, raised.value.code) == (400, "400")
     assert says in raised.value.message
 
 
@@ -732,7 +734,7 @@ def test_malformed_gradient_bodies_are_400s_never_5xx(controls_app):
     assert len(application.state.problems) == problems  # not reply-script problems
 
 
-def test_malformed_oci_bodies_are_message_only_400s_never_5xx(oci_emu):
+def test_malformed_oci_bodies_are_400s_in_the_services_words_never_5xx(oci_emu):
     import oci
 
     for details in OCI_MALFORMED:
@@ -745,7 +747,8 @@ def test_malformed_oci_bodies_are_message_only_400s_never_5xx(oci_emu):
             body["servingMode"]["modelId"] = "cohere.command-a-03-2025"
         with pytest.raises(oci.exceptions.ServiceError) as raised:
             no_retries_client().chat(body)
-        assert (raised.value.status, raised.value.code) == (400, None), details
+        assert (raised.value.status, raised.value.code) == (400, "400"), details
+        assert raised.value.message == "Please pass in correct format of request.", details
 
 
 def test_capabilities_in_the_catalog_drive_tools_and_json_schema(oci_emu, controls_app):
@@ -768,7 +771,7 @@ def test_capabilities_in_the_catalog_drive_tools_and_json_schema(oci_emu, contro
             },
             model="cohere.command-a-03-2025",
         )
-    assert (raised.value.status, raised.value.code) == (400, None)
+    assert (raised.value.status, raised.value.code) == (400, "400")
     assert raised.value.message == "Please pass in correct format of request."
 
 

@@ -221,13 +221,15 @@ def test_oci_unknown_model_is_a_404(oci_page):
     assert raised.value.message == "Authorization failed or requested resource not found."
 
 
-def test_oci_retired_model_answers_400_saying_so(oci_page):
+def test_oci_retired_model_answers_the_services_own_400(oci_page):
+    """The body a real retired model gives (oracle/ai-optimizer issue 263): no date, no
+    replacement, code "400"."""
     import oci
 
     with pytest.raises(oci.exceptions.ServiceError) as raised:
         oci_chat("cohere.command-r-16k").invoke("capital of Portugal")
-    assert raised.value.status == 400 and "retired" in raised.value.message
-    assert raised.value.code is None  # message-only, like the service's other 400s
+    assert (raised.value.status, raised.value.code) == (400, "400")
+    assert raised.value.message == "Model cohere.command-r-16k 1.0.0 is retired"
 
 
 def test_oci_key_the_service_never_saw_is_a_401_not_authenticated(oci_page, tmp_path):
@@ -245,7 +247,7 @@ def test_oci_key_the_service_never_saw_is_a_401_not_authenticated(oci_page, tmp_
         profile.write(handle)
     with pytest.raises(oci.exceptions.ServiceError) as raised:
         oci_chat(auth_file_location=str(stale)).invoke("capital of Portugal")
-    assert (raised.value.status, raised.value.code) == (401, "NotAuthenticated")
+    assert (raised.value.status, raised.value.code) == (401, "401")  # United-Codes/uc_ai#12
     codes = [
         r["response"]["status"]["code"] for r in cassette_text_interactions("oci_generative_ai")
     ]
@@ -273,7 +275,7 @@ def test_oci_server_error_refusal_cut_stream_and_garbled_body_are_clear(oci_page
     no_retries = oci_chat(client=no_retries_client())
     with pytest.raises(oci.exceptions.ServiceError) as raised:
         no_retries.invoke("always failing")
-    assert raised.value.status == 500 and raised.value.code == "InternalServerError"
+    assert raised.value.status == 500 and raised.value.code == "500"
     with pytest.raises(oci.exceptions.ServiceError) as raised:
         no_retries.invoke("refused")
     assert raised.value.status == 401

@@ -58,11 +58,16 @@ def test_each_entry_names_the_modules_that_implement_it():
 
 
 def test_assumed_lists_only_assumed_entries_that_were_used():
-    used = {"oci.error.not-found", "oci.error.retired-model", "not.a.ledger-id"}
+    used = {
+        "oci.error.not-found",
+        "oci.response.token-counts",
+        "oci.response.created",
+        "not.a.ledger-id",
+    }
     assert ledger.assumed(used) == [
         {
-            "id": "oci.error.retired-model",
-            "behaviour": ledger.entries()["oci.error.retired-model"]["behaviour"],
+            "id": "oci.response.token-counts",
+            "behaviour": ledger.entries()["oci.response.token-counts"]["behaviour"],
         }
     ]
 

@@ -209,7 +209,7 @@ def test_a_chat_call_to_an_embedding_model_is_a_400_naming_it(oci_page):
         compartment_id=os.environ["OCI_COMPARTMENT_ID"],
     )
     status, code, message = refused(lambda: chat.invoke("hello"))
-    assert (status, code) == (400, None)
+    assert (status, code) == (400, "400")
     assert message == "The model cohere.embed-v4.0 is an embedding model: it does not serve chat."
 
 

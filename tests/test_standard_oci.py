@@ -103,15 +103,35 @@ class TestOpenAIGptOss120bReasoning(LangchainOciStandard):
     """openai.gpt-oss-120b: GENERIC, a reasoning model (reasoning content and tokens)."""
 
     model_id = "openai.gpt-oss-120b"
-    package_limitations = NO_MODEL_OVERRIDE | {
-        name: (
-            "langchain-oci 0.4.0: langchain_oci/common/utils.py:48-52 — _clean_token_details "
-            "snake-cases the service's token details (reasoningTokens → reasoning_tokens, "
-            "cachedTokens → cached_tokens) instead of LangChain's UsageMetadata keys "
-            "(output_token_details['reasoning'], input_token_details['cache_read'])"
-        )
-        for name in ("test_usage_metadata", "test_usage_metadata_streaming")
-    }
+    package_limitations = (
+        NO_MODEL_OVERRIDE
+        | {
+            name: (
+                "langchain-oci 0.4.0: langchain_oci/common/utils.py:48-52 — _clean_token_details "
+                "snake-cases the service's token details (reasoningTokens → reasoning_tokens, "
+                "cachedTokens → cached_tokens) instead of LangChain's UsageMetadata keys "
+                "(output_token_details['reasoning'], input_token_details['cache_read'])"
+            )
+            for name in ("test_usage_metadata", "test_usage_metadata_streaming")
+        }
+        | {
+            name: (
+                "langchain-oci 0.4.0: langchain_oci/chat_models/providers/generic.py:1030-1033 "
+                "— gpt-oss streams each argument fragment with a fresh id "
+                "(oci.stream.tool-calls-gpt-oss; oracle/langchain-oracle issue 163, open), which "
+                "process_stream_tool_calls takes for a new parallel call at a new index, so one "
+                "streamed call becomes several"
+            )
+            for name in (
+                "test_tool_calling",
+                "test_tool_calling_async",
+                "test_tool_calling_with_no_arguments",
+                "test_structured_output[pydantic]",
+                "test_structured_output_async[pydantic]",
+                "test_structured_output_pydantic_2_v1",
+            )
+        }
+    )
 
     @property
     def supported_usage_metadata_details(self) -> dict:

@@ -7,7 +7,7 @@ scripts in replies/*.yaml, chosen by what each request asks, never by request or
 
 import datetime as _dt
 
-VERSION = "0.4.0"
+VERSION = "0.5.0"
 NAME = f"the notebook_replay local emulator {VERSION}"
 
 # When an answer says it was created (Gradient `created`, OCI `timeCreated`): one fixed

@@ -17,6 +17,14 @@ TEXT = {
         "summary": "Emulator version {version}: {total} behaviours, {evidenced} evidenced, "
         "{contract} the OpenAI-compatible contract (not observed on the service), {assumed} "
         "assumed, {own} the emulator's own by design.",
+        "gaps": "Only the assumed ones are gaps, guesses about a service: {assumed} remain "
+        "({per_service}). The emulator's own (fixed timestamps, scripted faults, sampling "
+        "that changes nothing, invented vectors) are choices, not claims about a service. "
+        "`make record` against the real services writes a fidelity report beside each new "
+        "cassette, naming the entries its answers are consistent with and those they "
+        "contradict.",
+        "per_service": "{service}: {count}",
+        "separator": ", ",
         "services": {
             "gradient": "DigitalOcean Gradient (ChatGradient)",
             "oci": "OCI Generative AI (ChatOCIGenAI, embeddings, rerank, guardrails)",
@@ -57,6 +65,12 @@ TEXT = {
         "summary": "模拟器版本 {version}：共 {total} 项行为，其中 {evidenced} 项有证据，"
         "{contract} 项依据 OpenAI 兼容契约（未在该服务上观察到），{assumed} 项为假设，"
         "{own} 项是模拟器有意为之的自有行为。",
+        "gaps": "只有假设项是缺口，即对服务的猜测：还剩 {assumed} 项（{per_service}）。"
+        "模拟器自有的行为（固定的时间戳、脚本化的故障、不起作用的采样参数、自造的向量）"
+        "是设计选择，不是对服务的断言。对真实服务运行 `make record` 时，会在每个新录制的"
+        "磁带旁写出一份保真度报告，列出真实回答与哪些条目一致、与哪些条目矛盾。",
+        "per_service": "{service}：{count}",
+        "separator": "，",
         "services": {
             "gradient": "DigitalOcean Gradient（ChatGradient）",
             "oci": "OCI 生成式 AI（ChatOCIGenAI、嵌入、重排序、护栏）",
@@ -152,6 +166,19 @@ def render(lang: str = "en") -> str:
     counts = {s: sum(e["status"] == s for e in entries) for s in ledger.STATUSES}
     out = [
         text["summary"].format(version=VERSION, total=len(entries), **counts),
+        "",
+        text["gaps"].format(
+            assumed=counts["assumed"],
+            per_service=text["separator"].join(
+                text["per_service"].format(
+                    service=text["services"][service].split(" (")[0].split("（")[0],
+                    count=sum(
+                        e["status"] == "assumed" and e["service"] == service for e in entries
+                    ),
+                )
+                for service in ledger.SERVICES
+            ),
+        ),
         "",
     ]
     for service in ledger.SERVICES:

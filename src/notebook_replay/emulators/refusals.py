@@ -5,7 +5,8 @@ from __future__ import annotations
 
 
 class Refused(Exception):
-    """A 4xx answer: `ledger_id` names the ledger entry for this behaviour."""
+    """A refusal (a 4xx, or a 5xx the service is known to give): `ledger_id` names the
+    ledger entry for this behaviour."""
 
     def __init__(
         self,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from .. import controls, faults, ledger
@@ -16,17 +16,27 @@ from ..replies import ScriptProblem, answer
 from .auth import authenticated
 from .chat_answers import cohere_response, cohere_v2_response, generic_response
 from .chat_requests import SAMPLING, turn_of, validate
-from .chat_stream import cohere_events, cohere_v2_events, generic_events, sse
+from .chat_stream import (
+    STREAMED_CALLS_LEDGER,
+    cohere_events,
+    cohere_v2_events,
+    generic_events,
+    sse,
+    tool_call_style,
+)
 from .errors import (
-    CODES,
     MALFORMED,
     NOT_AUTHENTICATED,
     Unsupported,
+    code_of,
     error,
     json_response,
     refused,
     request_id,
 )
+
+# Real answers of the Meta and OpenAI families say "1.0.0" (oci.response.model-version).
+MODEL_VERSION = "1.0.0"
 
 _APPLIED = {
     "stop": "oci.control.stop",
@@ -47,7 +57,7 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
         ledger.use(request, "oci.endpoint.chat", "oci.response.request-id")
         if not authenticated(request.headers.get("authorization", "")):
             ledger.use(request, "oci.error.not-authenticated")
-            return error(401, NOT_AUTHENTICATED, "NotAuthenticated")
+            return error(401, NOT_AUTHENTICATED, "401")
         ledger.use(request, "oci.auth.signature")
         raw = await request.body()
         turn = None
@@ -94,14 +104,14 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
             status, message, retry_after = refusal
             ledger.use(request, faults.LEDGER["oci"][reply.fault])
             headers = {"retry-after": "0"} if retry_after else None
-            return error(status, message, CODES[status], headers)
+            return error(status, message, code_of(status), headers)
         ledger.use(request, "oci.response.usage", "oci.response.token-counts")
         if model is not None and model.vendor == "openai":
             ledger.use(request, "oci.response.usage-details")
         if not turn.stream:
             if reply.fault == "malformed_json":
                 ledger.use(request, "oci.fault.malformed-json")
-                cut = b'{"modelId": "' + model_id.encode() + b'", "chatResponse": {'
+                cut = b'{"modelId":"' + model_id.encode() + b'","chatResponse":{'
                 return Response(
                     cut,
                     200,
@@ -117,8 +127,9 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
                 chat_response = cohere_response(chat_request, reply, model)
             else:
                 chat_response = generic_response(raw, reply, model)
+            ledger.use(request, "oci.response.model-version")
             return json_response(
-                {"modelId": model_id, "modelVersion": "1.0", "chatResponse": chat_response},
+                {"modelId": model_id, "modelVersion": MODEL_VERSION, "chatResponse": chat_response},
                 raw=raw,
             )
         ledger.use(request, "oci.stream.pad", "oci.stream.tokens")
@@ -132,15 +143,25 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
             events = cohere_events(chat_request, turn, reply, model)
         else:
             ledger.use(request, "oci.stream.generic-framing")
-            if any(c.tool_calls for c in reply.choices):
-                ledger.use(request, "oci.stream.generic-tool-calls")
+            calls = [c for choice in reply.choices for c in choice.tool_calls]
+            if calls:
+                ledger.use(request, STREAMED_CALLS_LEDGER[tool_call_style(model)])
+            if len(calls) > 1:
+                ledger.use(request, "oci.stream.parallel-calls")
             events = generic_events(raw, turn, reply, model)
         if reply.fault in ("cut_stream", "malformed_json"):
             ledger.use(request, faults.LEDGER["oci"][reply.fault])
-        text = "".join(faults.damage_stream(sse(events), reply.fault))
-        stream_id = request_id(raw, text.encode())
-        return Response(
-            text, 200, headers={"content-type": "text/event-stream", "opc-request-id": stream_id}
+        chunks = list(faults.damage_stream(sse(events), reply.fault))
+        stream_id = request_id(raw, "".join(chunks).encode())
+        ledger.use(request, "oci.stream.headers")
+        return StreamingResponse(  # chunked, no content-length
+            iter(chunks),
+            200,
+            headers={
+                "content-type": "text/event-stream",
+                "cache-control": "no-cache",
+                "opc-request-id": stream_id,
+            },
         )
 
     return [

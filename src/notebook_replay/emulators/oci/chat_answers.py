@@ -16,7 +16,7 @@ def chat_usage(reply: controls.Reply, model: catalog.Model | None) -> dict:
         "promptTokens": reply.prompt_tokens,
         "totalTokens": reply.prompt_tokens + reply.completion_tokens,
     }
-    if model is not None and model.vendor == "openai":
+    if openai_family(model):  # Llama 4 and the rest send no details (oci.response.usage-details)
         usage["completionTokensDetails"] = {"reasoningTokens": reply.reasoning_tokens}
         usage["promptTokensDetails"] = {"cachedTokens": 0}
     return usage
@@ -85,10 +85,19 @@ def _generic_message(raw: bytes, choice: controls.Choice, index: int) -> dict:
     return message
 
 
+def time_created() -> str:
+    """Milliseconds and a Z, as real GENERIC answers write it: 2026-11-22T00:00:00.000Z."""
+    return ANSWERED_AT.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ANSWERED_AT.microsecond // 1000:03d}Z"
+
+
+def openai_family(model: catalog.Model | None) -> bool:
+    return model is not None and model.vendor == "openai"
+
+
 def generic_response(raw: bytes, reply: controls.Reply, model) -> dict:
-    return {
+    response = {
         "apiFormat": "GENERIC",
-        "timeCreated": ANSWERED_AT.isoformat(timespec="milliseconds"),
+        "timeCreated": time_created(),
         "choices": [
             {
                 "index": i,
@@ -100,6 +109,15 @@ def generic_response(raw: bytes, reply: controls.Reply, model) -> dict:
         ],
         "usage": chat_usage(reply, model),
     }
+    if openai_family(model):
+        for choice in response["choices"]:
+            choice["message"]["annotations"] = []
+        response["serviceTier"] = SERVICE_TIER
+    return response
+
+
+# The tier OpenAI-family answers report; the value is the SDK's enum (GenericChatRequest).
+SERVICE_TIER = "DEFAULT"
 
 
 _V2_FINISH = {

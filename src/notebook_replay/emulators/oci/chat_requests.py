@@ -16,6 +16,10 @@ from .auth import check_compartment
 from .errors import MALFORMED, Unsupported
 from .models import model_of
 
+# OCI's common text for a 500 (the service's own wording for this case is not public).
+INTERNAL_ERROR = "Internal error occurred"
+
+
 COHERE_ROLES = ("USER", "CHATBOT", "SYSTEM", "TOOL")
 
 
@@ -259,6 +263,10 @@ def _validate_generic(chat_request: dict, model: catalog.Model | None) -> None:
             raise Refused(400, MALFORMED, "oci.error.malformed")
         if message["role"] == "ASSISTANT":
             calls = {c.get("id") for c in message.get("toolCalls") or [] if isinstance(c, dict)}
+            if calls and model is not None and model.vendor == "google":
+                if not generic_text(message).strip():
+                    # A NullPointerException in the service (langchain-oci sends "." instead).
+                    raise Refused(500, INTERNAL_ERROR, "oci.validate.gemini-empty-tool-turn")
         if message["role"] == "TOOL" and message.get("toolCallId") not in calls:
             raise Refused(
                 400,

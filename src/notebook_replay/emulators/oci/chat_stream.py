@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 
 from .. import controls, tokens
 from ..replies import Turn
@@ -16,6 +15,7 @@ from .chat_answers import (
     cohere_v2_response,
     generic_calls,
 )
+from .errors import compact
 
 
 def pad(seed: str) -> str:
@@ -72,23 +72,55 @@ def generic_events(raw: bytes, turn: Turn, reply: controls.Reply, model) -> list
         for piece in tokens.tokens(choice.text if not choice.tool_calls else ""):
             events.append(delta(index, content=[{"type": "TEXT", "text": piece}]))
         for call in generic_calls(raw, choice, index):
-            arguments = call.pop("arguments")
-            events.append(delta(index, toolCalls=[{**call, "arguments": ""}]))
-            for piece in tokens.tokens(arguments):
-                events.append(delta(index, toolCalls=[{"arguments": piece}]))
+            events += [delta(index, toolCalls=[part]) for part in streamed_call(call, model)]
         finish = GENERIC_FINISH[choice.finish]
-        events.append(
-            {**delta(index, content=[{"type": "TEXT", "text": ""}]), "finishReason": finish}
-        )
+        ending = {**delta(index, content=[{"type": "TEXT", "text": ""}]), "finishReason": finish}
+        if index == len(reply.choices) - 1:
+            ending.pop("index")  # the last finishReason event has none (oci.stream.generic-framing)
+        events.append(ending)
     if turn.include_usage:
         events.append({"usage": chat_usage(reply, model)})
     return [*events, "[DONE]"]
+
+
+STREAMED_CALLS_LEDGER = {
+    "opened-then-fragments": "oci.stream.generic-tool-calls",
+    "fresh-id-fragments": "oci.stream.tool-calls-gpt-oss",
+    "whole-without-id": "oci.stream.tool-calls-gemini",
+}
+
+
+def tool_call_style(model) -> str:
+    """How a family streams a tool call (ledger: oci.stream.tool-calls-*)."""
+    if model is not None and model.family == "gpt-oss":
+        return "fresh-id-fragments"
+    if model is not None and model.vendor == "google":
+        return "whole-without-id"
+    return "opened-then-fragments"
+
+
+def streamed_call(call: dict, model) -> list[dict]:
+    """The toolCalls parts one call streams as, one part an event (so parallel calls
+    arrive one call per event: oci.stream.parallel-calls)."""
+    style = tool_call_style(model)
+    arguments = call.pop("arguments")
+    if style == "whole-without-id":
+        call.pop("id")
+        return [{**call, "arguments": arguments}]
+    parts = [{**call, "arguments": ""}]
+    for i, piece in enumerate(tokens.tokens(arguments)):
+        if style == "fresh-id-fragments":
+            fresh = hashlib.sha256(f"{call['id']}/{i}".encode()).hexdigest()[:24]
+            parts.append({"type": "FUNCTION", "id": "chatcmpl-tool-" + fresh, "arguments": piece})
+        else:
+            parts.append({"arguments": piece})
+    return parts
 
 
 def sse(events: list[dict | str]) -> list[str]:
     lines = []
     for event in events:
         if isinstance(event, dict):
-            event = json.dumps({**event, "pad": pad(json.dumps(event))})
+            event = compact({**event, "pad": pad(compact(event))})
         lines.append(f"data: {event}\n\n")
     return lines

@@ -25,10 +25,16 @@ def request_id(raw: bytes, body: bytes) -> str:
     return hashlib.sha256(raw + body).hexdigest()[:32].upper()
 
 
+def compact(data) -> str:
+    """JSON as the service writes it: no spaces after separators, so content-length matches
+    (ledger: oci.response.json-headers)."""
+    return json.dumps(data, separators=(",", ":"))
+
+
 def json_response(data, status: int = 200, raw: bytes = b"") -> Response:
     # Exactly application/json (no charset) and a content-length: the OCI SDK hands back
     # a raw response otherwise, and both LangChain classes read content-length.
-    body = json.dumps(data).encode("utf-8")
+    body = compact(data).encode("utf-8")
     return Response(
         body,
         status,
@@ -36,11 +42,17 @@ def json_response(data, status: int = 200, raw: bytes = b"") -> Response:
     )
 
 
+# The code in an error body is the HTTP status as a string: real 400, 401 and 404 bodies show
+# it (ledger oci.error.*); for 429 and 500 the same pattern is assumed (oci.fault.*).
+def code_of(status: int) -> str:
+    return str(status)
+
+
 def error(
     status: int, message: str, code: str | None = None, headers: dict | None = None
 ) -> Response:
-    """{"code", "message"}, or only {"message"} when the service gives no code."""
-    body = {"code": code, "message": message} if code else {"message": message}
+    """{"code", "message"}: the code is the HTTP status as a string unless given."""
+    body = {"code": code or code_of(status), "message": message}
     response = json_response(body, status)
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -64,14 +76,11 @@ class Unsupported(Refused):
                 "code": self.code,
             }
         }
-        return {"code": "400", "message": json.dumps(inner)}
-
-
-CODES = {401: "NotAuthenticated", 404: "404", 429: "TooManyRequests", 500: "InternalServerError"}
+        return {"code": "400", "message": compact(inner)}
 
 
 def refused(request: Request, refusal: Refused) -> Response:
     """A refusal as OCI shapes it: {"code", "message"} (or only a message)."""
     ledger.use(request, refusal.ledger_id)
-    code = refusal.service_code or CODES.get(refusal.status)
+    code = refusal.service_code or code_of(refusal.status)
     return error(refusal.status, refusal.message, code)

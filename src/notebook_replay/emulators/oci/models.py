@@ -30,14 +30,8 @@ def model_of(request: Request, body: dict, kind: str = "chat") -> tuple[str, cat
         raise Refused(404, NOT_FOUND, "oci.error.not-found")
     ledger.use(request, "oci.catalog")
     if model.retired:
-        instead = f" Use {model.replacement} instead." if model.replacement else ""
-        raise Refused(
-            400,
-            f"The model {model_id} was retired from on-demand serving"
-            + (f" on {model.retired_on}" if model.retired_on else "")
-            + f" and no longer answers.{instead}",
-            "oci.error.retired-model",
-        )
+        # The service's own words (oracle/ai-optimizer issue 263): no date, no replacement.
+        raise Refused(400, f"Model {model_id} 1.0.0 is retired", "oci.error.retired-model")
     if model.kind != kind:
         raise Refused(
             400,
@@ -81,7 +75,7 @@ async def list_models(request: Request) -> Response:
     ledger.use(request, "oci.models.list", "oci.catalog", "oci.response.request-id")
     if not authenticated(request.headers.get("authorization", "")):
         ledger.use(request, "oci.error.not-authenticated")
-        return error(401, NOT_AUTHENTICATED, "NotAuthenticated")
+        return error(401, NOT_AUTHENTICATED, "401")
     if request.query_params.get("compartmentId") != OCI_PLACEHOLDER_COMPARTMENT:
         ledger.use(request, "oci.error.not-found")
         return error(404, NOT_FOUND, "404")

@@ -244,7 +244,7 @@ def routes(script) -> list[Route]:
         """Authenticated, compartment named, JSON: (raw body, body) or a refusal response."""
         if not authenticated(request.headers.get("authorization", "")):
             ledger.use(request, "oci.error.not-authenticated")
-            return error(401, NOT_AUTHENTICATED, "NotAuthenticated")
+            return error(401, NOT_AUTHENTICATED, "401")
         ledger.use(request, "oci.openai.auth", "oci.response.request-id")
         raw = await request.body()
         try:
@@ -271,24 +271,54 @@ def routes(script) -> list[Route]:
         )
         return error(400, message)
 
-    async def chat_completions(request: Request) -> Response:
-        ledger.use(request, "oci.openai.chat-completions")
+    async def answered(request: Request, turn_for):
+        """The routes' shared start: read the request, make its turn (turn_for(request, body)
+        may refuse it), answer from the script. (raw, body, turn, reply), or the response
+        that refuses it."""
         got = await read(request)
         if isinstance(got, Response):
             return got
         raw, body = got
         turn = None
         try:
-            model = model_of(request, body.get("model"))
-            if not isinstance(body.get("messages"), list) or not body["messages"]:
-                raise Refused(400, "messages must be a non-empty list.", "oci.openai.errors")
-            turn = turn_of(body, model)
+            turn = turn_for(request, body)
             reply = controls.shape(turn, answer(script, turn))
         except Refused as refusal:
             return _refused(request, refusal)
         except ScriptProblem as detail:
             return problem(request, turn, detail)
         ledger.use(request, "oci.response.token-counts")
+        return raw, body, turn, reply
+
+    def chat_turn(request: Request, body: dict) -> Turn:
+        model = model_of(request, body.get("model"))
+        if not isinstance(body.get("messages"), list) or not body["messages"]:
+            raise Refused(400, "messages must be a non-empty list.", "oci.openai.errors")
+        return turn_of(body, model)
+
+    def responses_turn_of(request: Request, body: dict) -> Turn:
+        stored = body.get("store", True) is not False
+        if (
+            request.url.path.startswith("/openai/")
+            and stored
+            and not request.headers.get(STORE_HEADER)
+        ):
+            raise Refused(
+                400,
+                "A stored response (store true, the default) needs a conversation store: "
+                f"send its OCID in the {STORE_HEADER} header, or set store to false.",
+                "oci.openai.conversation-store",
+            )
+        if request.headers.get(STORE_HEADER):
+            ledger.use(request, "oci.openai.conversation-store")
+        return responses_turn(body, model_of(request, body.get("model")))
+
+    async def chat_completions(request: Request) -> Response:
+        ledger.use(request, "oci.openai.chat-completions")
+        got = await answered(request, chat_turn)
+        if isinstance(got, Response):
+            return got
+        raw, _, turn, reply = got
         if not turn.stream:
             return json_response(completion(raw, turn, reply, openai_usage), raw=raw)
         ledger.use(request, "oci.openai.chat-stream")
@@ -299,34 +329,10 @@ def routes(script) -> list[Route]:
         ledger.use(request, "oci.openai.responses")
         if request.url.path == "/v1/responses":
             ledger.use(request, "oci.openai.v1-responses-path")
-        got = await read(request)
+        got = await answered(request, responses_turn_of)
         if isinstance(got, Response):
             return got
-        raw, body = got
-        turn = None
-        try:
-            stored = body.get("store", True) is not False
-            if (
-                request.url.path.startswith("/openai/")
-                and stored
-                and not request.headers.get(STORE_HEADER)
-            ):
-                raise Refused(
-                    400,
-                    "A stored response (store true, the default) needs a conversation store: "
-                    f"send its OCID in the {STORE_HEADER} header, or set store to false.",
-                    "oci.openai.conversation-store",
-                )
-            if request.headers.get(STORE_HEADER):
-                ledger.use(request, "oci.openai.conversation-store")
-            model = model_of(request, body.get("model"))
-            turn = responses_turn(body, model)
-            reply = controls.shape(turn, answer(script, turn))
-        except Refused as refusal:
-            return _refused(request, refusal)
-        except ScriptProblem as detail:
-            return problem(request, turn, detail)
-        ledger.use(request, "oci.response.token-counts")
+        raw, body, turn, reply = got
         if not turn.stream:
             return json_response(response_object(raw, body, reply), raw=raw)
         ledger.use(request, "oci.openai.responses-stream")

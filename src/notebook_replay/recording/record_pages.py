@@ -143,11 +143,22 @@ def _complete_provenance(staged: Path, application) -> None:
     write_atomically(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 
+def write_fidelity_report(staged: Path) -> tuple[Path, Path]:
+    """A live recording compared, request by request, with what the emulator answers
+    (recording/fidelity.py): <page>.fidelity.md and .json beside the staged cassette."""
+    from ..emulators import server
+    from . import fidelity
+
+    return fidelity.write_report(staged, server.app())
+
+
 def _promote(staging: Path, page: str, committed: Path) -> None:
     """Replace the committed pair by the staged one: both renames within one folder tree
-    on one file system, each atomic, the cassette's provenance last."""
+    on one file system, each atomic, the cassette's provenance last (a live recording's
+    fidelity report goes first)."""
     staged = staging / f"{page}.yaml"
-    for source in (staged, provenance.provenance_path(staged)):
+    reports = [staging / f"{page}.fidelity.json", staging / f"{page}.fidelity.md"]
+    for source in [*(r for r in reports if r.exists()), staged, provenance.provenance_path(staged)]:
         target = committed / source.name
         if target.exists():
             os.chmod(source, target.stat().st_mode & 0o7777)
@@ -210,6 +221,9 @@ def record_page(page: str, *, emulated: bool, keep_partial: bool) -> None:
             env = {**env, record_mode.RECORD_INTO_VARIABLE: str(staging)}
             _run(pages.notebook(page), "record", env, cell_checker(page, application))
             _complete_provenance(staging / f"{page}.yaml", application)
+        if not emulated:
+            for report in write_fidelity_report(staging / f"{page}.yaml"):
+                print(f"  compared with the emulator: {shown(committed / report.name)}")
         replay_env = {"NOTEBOOK_CASSETTES": str(staging)}
         replayed = []
         for notebook in [pages.notebook(page), *translations_of(page)]:

@@ -77,9 +77,19 @@ def test_every_internal_link_and_anchor_resolves(site):
     assert not broken, "broken links:\n" + "\n".join(broken)
 
 
-@pytest.mark.parametrize("stem", [p.rstrip("/").split("/")[-1] for p in NOTEBOOK_PAGES])
-def test_each_notebook_page_weighs_at_most_twice_its_markdown_twin(site, stem, tmp_path):
-    twin = site_weight.markdown_twin_site([REPO / "notebooks" / f"{stem}.ipynb"], tmp_path)
+STEMS = [p.rstrip("/").split("/")[-1] for p in NOTEBOOK_PAGES]
+
+
+@pytest.fixture(scope="module")
+def markdown_twins(tmp_path_factory) -> Path:
+    """Every notebook page as a plain Markdown page, in one build."""
+    notebooks = [REPO / "notebooks" / f"{stem}.ipynb" for stem in STEMS]
+    return site_weight.markdown_twin_site(notebooks, tmp_path_factory.mktemp("twins"))
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_each_notebook_page_weighs_at_most_twice_its_markdown_twin(site, markdown_twins, stem):
+    twin = markdown_twins
     ours = site_weight.page_bytes(site / "notebooks", stem)
     plain = site_weight.page_bytes(twin, stem)
     assert ours <= 2 * plain, f"{stem}: {ours} bytes, {ours / plain:.2f}x its Markdown twin"

@@ -1,5 +1,6 @@
-# Two commands on a fresh machine with Python 3.10+ and make: `make docs` and `make test`.
-# The environment (.venv) is created from uv.lock the first time either runs.
+# Two commands on a fresh machine with Python 3.10+ and make: `make docs` (the site, served
+# from the notebooks) and `make test` (the whole suite, offline). Whichever runs first creates
+# the environment (.venv) from uv.lock; `make` alone lists every target.
 
 PYTHON     ?= python3
 UV_VERSION := 0.13.8
@@ -76,6 +77,7 @@ $(UV):
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(SYNCED): $(UV) pyproject.toml uv.lock
+	@echo "make: creating .venv from uv.lock (the first time takes a minute or two) ..."
 	$(UV) sync --quiet --locked --python "$$(command -v $(PYTHON))"
 	$(BIN)/python -m compileall -q src
 	touch $@

@@ -37,7 +37,8 @@ sys.path.insert(0, str(REPO / "tools"))
 import site_weight  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
-NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+# The originals, as `make test` runs them (a translation is checked equal, not replayed).
+NOTEBOOKS = sorted(p for p in (REPO / "notebooks").glob("*.ipynb") if p.name.count(".") == 1)
 HELPER = "notebook_replay"
 NBVAL = [
     sys.executable,
@@ -269,6 +270,60 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
+README = REPO / "README.md"
+README_BEGIN = "<!-- bench: written by `make bench BENCH_OUT=bench/results.json` -->"
+README_END = "<!-- /bench -->"
+
+
+def _spread(values: list[float], fmt: str) -> str:
+    low, high = min(values), max(values)
+    return (
+        fmt.format(low)
+        if fmt.format(low) == fmt.format(high)
+        else (fmt.format(low) + "–" + fmt.format(high))
+    )
+
+
+def readme_table(results: dict) -> str:
+    """The README's Performance table, from the committed figures (never typed by hand)."""
+    pages = {k: v for k, v in results["notebooks"].items() if "." not in k}
+    suite = results["suite"]
+    weights = results["page_weight"].values()
+    docs = results["docs_build"]
+    rows = [
+        "| Figure | Measured | Against | Ratio | Goal |",
+        "| --- | --- | --- | --- | --- |",
+        f"| replay suite, {suite['pages']} pages on {suite['workers']} workers (pytest-xdist) "
+        f"| {suite['parallel_seconds']:.1f} s | its floor, {suite['floor_seconds']:.1f} s "
+        f"| {suite['ratio']:.2f} | ≤ 1.2 |",
+        f"| each page alone (pytest --nbval) "
+        f"| {_spread([r['seconds'] for r in pages.values()], '{:.1f}')} s "
+        f"| its floor, {_spread([r['floor_seconds'] for r in pages.values()], '{:.1f}')} s "
+        f"| {_spread([r['ratio'] for r in pages.values()], '{:.2f}')} | |",
+        f"| notebook pages' HTML "
+        f"| {_spread([w['bytes'] / 1000 for w in weights], '{:.0f}')} KB "
+        f"| the Markdown twin, "
+        f"{_spread([w['markdown_equivalent_bytes'] / 1000 for w in weights], '{:.0f}')} KB "
+        f"| {_spread([w['ratio'] for w in weights], '{:.2f}')} | ≤ 2 (aim 1.5) |",
+        f"| docs build, cold / warm | {docs['cold_seconds']:.1f} s / {docs['warm_seconds']:.1f} s"
+        " | | | |",
+    ]
+    when = results.get("environment", {}).get("when", "")[:10]
+    return "\n".join([*rows, "", f"Measured on {when}, {_machine(results)}."])
+
+
+def _machine(results: dict) -> str:
+    env = results.get("environment", {})
+    return (f"{env.get('cpus', '?')} cores, Python {env.get('python', '?')}, the median of "
+            f"{env.get('runs_per_figure', '?')} runs each")  # fmt: skip
+
+
+def write_readme_table(results: dict, readme: Path = README) -> None:
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.index(README_BEGIN) + len(README_BEGIN), text.index(README_END)
+    readme.write_text(text[:start] + "\n" + readme_table(results) + "\n" + text[end:])
+
+
 # Inside the repository, so pytest gives each floor its own node id (and xdist its own
 # scope), exactly as it does the pages.
 FLOORS = REPO / "bench" / ".floors"
@@ -308,6 +363,9 @@ def main(argv: list[str]) -> int:
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(table(results))
     print(f"wrote {out}")
+    if out.resolve() == (REPO / "bench" / "results.json").resolve():
+        write_readme_table(results)
+        print(f"wrote the Performance table in {README.name}")
     return 0
 
 

@@ -131,3 +131,28 @@ def test_pre_commit_runs_offline_and_stops_a_dirty_notebook_and_a_planted_secret
     assert status["notebooks keep clean metadata and their outputs"] == "Failed", report
     assert status["ruff check (Python and notebooks)"] == "Passed", report
     assert "['collapsed']" in report and "Gradient model access key" in report
+
+
+def test_the_readmes_performance_figures_are_the_committed_bench_results_for_every_page():
+    """The README's Performance table is written from bench/results.json by `make bench`,
+    never by hand, and those results cover every page there is."""
+    import json
+
+    sys.path.insert(0, str(REPO / "bench"))
+    import run as bench
+
+    results = json.loads((REPO / "bench" / "results.json").read_text(encoding="utf-8"))
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme[
+        readme.index(bench.README_BEGIN) + len(bench.README_BEGIN) : readme.index(bench.README_END)
+    ]
+    assert block.strip() == bench.readme_table(results).strip(), (
+        "README's Performance table is not bench/results.json: run "
+        "`make bench BENCH_OUT=bench/results.json`"
+    )
+    pages = {p.stem for p in (REPO / "notebooks").glob("*.ipynb") if p.name.count(".") == 1}
+    weighed = {key.split("/", 1)[1] for key in results["page_weight"]}
+    assert weighed == pages, (
+        f"bench/results.json weighs {sorted(weighed)}, pages are {sorted(pages)}"
+    )
+    assert set(results["notebooks"]) == pages

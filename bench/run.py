@@ -61,14 +61,18 @@ SERIAL = ["-p", "no:xdist"]
 def imports_of(notebook: Path) -> list[str]:
     """The page's import statements, in order, without the helper's: what a reader's
     kernel must load to run the page at all."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    python = TransformerManager().transform_cell  # %pip (even inside an if) becomes a call
     lines: list[str] = []
     for cell in nbformat.read(notebook, as_version=4).cells:
         if cell.cell_type != "code" or cell.source.lstrip().startswith(("%", "!")):
             continue
+        source = python(cell.source)
         try:
-            tree = ast.parse(cell.source)
+            tree = ast.parse(source)
         except SyntaxError:  # top-level await is valid in a notebook, not in a module
-            tree = ast.parse(f"async def _cell():\n{_indent(cell.source)}").body[0]
+            tree = ast.parse(f"async def _cell():\n{_indent(source)}").body[0]
         for node in ast.walk(tree):
             if isinstance(node, ast.Import | ast.ImportFrom):
                 statement = ast.unparse(node)

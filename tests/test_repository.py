@@ -156,3 +156,15 @@ def test_the_readmes_performance_figures_are_the_committed_bench_results_for_eve
         f"bench/results.json weighs {sorted(weighed)}, pages are {sorted(pages)}"
     )
     assert set(results["notebooks"]) == pages
+
+
+def test_the_benchmark_reads_every_pages_imports_past_its_install_cell():
+    """`make bench` builds each page's floor from the page's imports; a pinned install cell
+    (%pip inside an if) must not stop it."""
+    sys.path.insert(0, str(REPO / "bench"))
+    import run as bench
+
+    for notebook in bench.NOTEBOOKS:
+        imports = bench.imports_of(notebook)
+        assert any("langchain" in line for line in imports), (notebook.name, imports)
+        assert not any("notebook_replay" in line for line in imports)

@@ -14,14 +14,12 @@ class Refused(Exception):
         message: str,
         ledger_id: str,
         param: str | None = None,
-        service_code: str | None = None,
     ):
         super().__init__(message)
         self.status = status
         self.message = message
         self.ledger_id = ledger_id
         self.param = param
-        self.service_code = service_code  # the body's code, where the service gives one
 
 
 def is_number(value) -> bool:

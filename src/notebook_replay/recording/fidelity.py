@@ -22,10 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
-
-from .. import cassette_yaml
-from ..cassette import write_atomically
+from ..cassette import ReadableYaml, write_atomically
 from ..providers import (
     GRADIENT_PLACEHOLDER_KEY,
     OCI_PLACEHOLDER_COMPARTMENT,
@@ -70,11 +67,7 @@ class Compared:
 
 
 def interactions(cassette: Path) -> list[dict]:
-    text = cassette.read_text(encoding="utf-8")
-    try:
-        data = cassette_yaml.load(text)
-    except cassette_yaml.NotOurSubset:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    data = ReadableYaml.deserialize(cassette.read_text(encoding="utf-8"))
     return list((data or {}).get("interactions") or [])
 
 
@@ -405,14 +398,13 @@ def compare(cassette: Path, application) -> list[Compared]:
 def report(cassette: Path, application) -> dict:
     compared = compare(cassette, application)
     consistent: set[str] = set()
-    contradicted: dict[str, list[str]] = {}
+    contradicted: dict[str, list[str]] = {}  # ledger id: the answers that differed
     for item in compared:
-        target = consistent if not item.differences else None
         for ledger_id in item.ledger_ids:
-            if target is not None:
-                target.add(ledger_id)
-            else:
+            if item.differences:
                 contradicted.setdefault(ledger_id, []).append(f"#{item.index}")
+            else:
+                consistent.add(ledger_id)
     return {
         "cassette": cassette.name,
         "interactions": len(compared),

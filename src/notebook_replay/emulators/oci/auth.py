@@ -20,7 +20,7 @@ async def signed_body(request: Request):
     the service does not know, a 400 for a body that is not JSON (the actions' shared start)."""
     if not authenticated(request.headers.get("authorization", "")):
         ledger.use(request, "oci.error.not-authenticated")
-        return error(401, NOT_AUTHENTICATED, "401")
+        return error(401, NOT_AUTHENTICATED)
     ledger.use(request, "oci.auth.signature")
     try:
         return json.loads(await request.body())

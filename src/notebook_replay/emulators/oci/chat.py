@@ -14,7 +14,7 @@ from .. import controls, faults, ledger
 from ..refusals import Refused, record_problem
 from ..replies import ScriptProblem, answer
 from .auth import authenticated
-from .chat_answers import cohere_response, cohere_v2_response, generic_response
+from .chat_answers import cohere_response, cohere_v2_response, generic_response, openai_family
 from .chat_requests import SAMPLING, turn_of, validate
 from .chat_stream import (
     STREAMED_CALLS_LEDGER,
@@ -28,7 +28,6 @@ from .errors import (
     MALFORMED,
     NOT_AUTHENTICATED,
     Unsupported,
-    code_of,
     error,
     json_response,
     refused,
@@ -57,7 +56,7 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
         ledger.use(request, "oci.endpoint.chat", "oci.response.request-id")
         if not authenticated(request.headers.get("authorization", "")):
             ledger.use(request, "oci.error.not-authenticated")
-            return error(401, NOT_AUTHENTICATED, "401")
+            return error(401, NOT_AUTHENTICATED)
         ledger.use(request, "oci.auth.signature")
         raw = await request.body()
         turn = None
@@ -104,9 +103,9 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
             status, message, retry_after = refusal
             ledger.use(request, faults.LEDGER["oci"][reply.fault])
             headers = {"retry-after": "0"} if retry_after else None
-            return error(status, message, code_of(status), headers)
+            return error(status, message, headers=headers)
         ledger.use(request, "oci.response.usage", "oci.response.token-counts")
-        if model is not None and model.vendor == "openai":
+        if openai_family(model):
             ledger.use(request, "oci.response.usage-details")
         if not turn.stream:
             if reply.fault == "malformed_json":

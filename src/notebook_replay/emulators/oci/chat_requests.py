@@ -273,7 +273,6 @@ def _validate_generic(chat_request: dict, model: catalog.Model | None) -> None:
                 f"Invalid parameter: 'toolCallId' of '{message.get('toolCallId')}' not found "
                 "in 'toolCalls' of previous message.",
                 "oci.validate.orphan-tool",
-                service_code="400",
             )
         content = message.get("content")
         images = isinstance(content, list) and any(

@@ -80,7 +80,6 @@ class Unsupported(Refused):
 
 
 def refused(request: Request, refusal: Refused) -> Response:
-    """A refusal as OCI shapes it: {"code", "message"} (or only a message)."""
+    """A refusal as OCI shapes it: {"code", "message"}."""
     ledger.use(request, refusal.ledger_id)
-    code = refusal.service_code or code_of(refusal.status)
-    return error(refusal.status, refusal.message, code)
+    return error(refusal.status, refusal.message)

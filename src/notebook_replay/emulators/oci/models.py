@@ -75,10 +75,10 @@ async def list_models(request: Request) -> Response:
     ledger.use(request, "oci.models.list", "oci.catalog", "oci.response.request-id")
     if not authenticated(request.headers.get("authorization", "")):
         ledger.use(request, "oci.error.not-authenticated")
-        return error(401, NOT_AUTHENTICATED, "401")
+        return error(401, NOT_AUTHENTICATED)
     if request.query_params.get("compartmentId") != OCI_PLACEHOLDER_COMPARTMENT:
         ledger.use(request, "oci.error.not-found")
-        return error(404, NOT_FOUND, "404")
+        return error(404, NOT_FOUND)
     wanted = request.query_params.get("vendor")
     capabilities = set(request.query_params.getlist("capability"))
     items = [

@@ -244,7 +244,7 @@ def routes(script) -> list[Route]:
         """Authenticated, compartment named, JSON: (raw body, body) or a refusal response."""
         if not authenticated(request.headers.get("authorization", "")):
             ledger.use(request, "oci.error.not-authenticated")
-            return error(401, NOT_AUTHENTICATED, "401")
+            return error(401, NOT_AUTHENTICATED)
         ledger.use(request, "oci.openai.auth", "oci.response.request-id")
         raw = await request.body()
         try:
@@ -262,7 +262,7 @@ def routes(script) -> list[Route]:
 
     def _refused(request: Request, refusal: Refused) -> Response:
         ledger.use(request, refusal.ledger_id, "oci.openai.errors")
-        return error(refusal.status, refusal.message, str(refusal.status))
+        return error(refusal.status, refusal.message)
 
     def problem(request: Request, turn: Turn | None, detail: ScriptProblem) -> Response:
         ledger.use(request, "oci.script.problem")

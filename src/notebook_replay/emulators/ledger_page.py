@@ -25,6 +25,7 @@ TEXT = {
         "contradict.",
         "per_service": "{service}: {count}",
         "separator": ", ",
+        "short": {"gradient": "DigitalOcean Gradient", "oci": "OCI Generative AI"},
         "services": {
             "gradient": "DigitalOcean Gradient (ChatGradient)",
             "oci": "OCI Generative AI (ChatOCIGenAI, embeddings, rerank, guardrails)",
@@ -71,6 +72,7 @@ TEXT = {
         "磁带旁写出一份保真度报告，列出真实回答与哪些条目一致、与哪些条目矛盾。",
         "per_service": "{service}：{count}",
         "separator": "，",
+        "short": {"gradient": "DigitalOcean Gradient", "oci": "OCI 生成式 AI"},
         "services": {
             "gradient": "DigitalOcean Gradient（ChatGradient）",
             "oci": "OCI 生成式 AI（ChatOCIGenAI、嵌入、重排序、护栏）",
@@ -171,7 +173,7 @@ def render(lang: str = "en") -> str:
             assumed=counts["assumed"],
             per_service=text["separator"].join(
                 text["per_service"].format(
-                    service=text["services"][service].split(" (")[0].split("（")[0],
+                    service=text["short"][service],
                     count=sum(
                         e["status"] == "assumed" and e["service"] == service for e in entries
                     ),

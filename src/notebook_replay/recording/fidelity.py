@@ -71,16 +71,18 @@ def interactions(cassette: Path) -> list[dict]:
     return list((data or {}).get("interactions") or [])
 
 
+def _first_values(headers: dict) -> dict[str, str]:
+    """A cassette's headers (each a list of values) as name: first value, names lower-cased."""
+    return {k.lower(): (v[0] if isinstance(v, list) else v) for k, v in headers.items()}
+
+
 def recorded(interaction: dict) -> Answer:
     response = interaction["response"]
     body = response.get("body") or {}
     text = body.get("string", "") if isinstance(body, dict) else body
     if isinstance(text, bytes):
         text = text.decode("utf-8")
-    headers = {
-        k.lower(): (v[0] if isinstance(v, list) else v) for k, v in response["headers"].items()
-    }
-    return Answer(response["status"]["code"], headers, text or "")
+    return Answer(response["status"]["code"], _first_values(response["headers"]), text or "")
 
 
 def is_native_oci(uri: str) -> bool:
@@ -101,22 +103,18 @@ def ask_emulator(client, application, interaction: dict) -> tuple[Answer, set[st
     """The emulator's answer to the interaction's request, and the ledger ids it used."""
     request = interaction["request"]
     parts = urlsplit(request["uri"])
-    headers = {k: (v[0] if isinstance(v, list) else v) for k, v in request["headers"].items()}
-    if (
-        parts.hostname.endswith("oraclecloud.com")
-        and interaction["response"]["status"]["code"] != 401
-    ):
+    headers = _first_values(request["headers"])
+    status = interaction["response"]["status"]["code"]
+    if parts.hostname.endswith("oraclecloud.com") and status != 401:
         # Cassettes keep no signature: sign as the one key the emulator knows.
         fingerprint = throwaway_oci_fingerprint()
         headers["authorization"] = f'Signature version="1",keyId="tenancy/user/{fingerprint}"'
         # Nor the compartment header of the OpenAI-compatible routes (scrubbed like the
         # compartment in a body, to the placeholder).
         headers.setdefault("opc-compartment-id", OCI_PLACEHOLDER_COMPARTMENT)
-        if interaction["response"]["status"]["code"] < 400:  # it had a conversation store
+        if status < 400:  # it had a conversation store
             headers.setdefault("opc-conversation-store-id", "replay-placeholder-store")
-    elif (
-        parts.hostname == "inference.do-ai.run" and interaction["response"]["status"]["code"] != 401
-    ):
+    elif parts.hostname == "inference.do-ai.run" and status != 401:
         headers["authorization"] = f"Bearer {GRADIENT_PLACEHOLDER_KEY}"
     body = request.get("body") or b""
     before, application.state.ledger_used = application.state.ledger_used, set()
@@ -230,8 +228,9 @@ def differences(real: Answer, emulated: Answer) -> list[str]:
         a, b = real.json(), emulated.json()
     except ValueError:
         return found + ([] if real.body == emulated.body else ["body: not JSON, and differs"])
-    if is_compact(real.body) != is_compact(emulated.body):
-        found.append(f"json spacing: real compact={is_compact(real.body)}, emulator not alike")
+    compact = is_compact(real.body)
+    if compact != is_compact(emulated.body):
+        found.append(f"json spacing: real compact={compact}, emulator not alike")
     found += _shape_differences(shape(a), shape(b))
     return found
 
@@ -245,21 +244,26 @@ def _shape_differences(real: dict[str, str], emulated: dict[str, str]) -> list[s
     return found
 
 
+def _stream_shape(stream: list) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for event in stream:
+        if isinstance(event, dict):
+            out.update(shape(event, "$event"))
+    return out
+
+
 def _stream_differences(real: list, emulated: list) -> list[str]:
     found = []
-    if framing(real)[-1:] != framing(emulated)[-1:] or framing(real)[:1] != framing(emulated)[:1]:
+    a, b = framing(real), framing(emulated)
+    if (a[:1], a[-1:]) != (b[:1], b[-1:]):
         found.append(
-            f"stream framing: real starts {framing(real)[:1]} ends {framing(real)[-1:]}, "
-            f"emulator starts {framing(emulated)[:1]} ends {framing(emulated)[-1:]}"
+            f"stream framing: real starts {a[:1]} ends {a[-1:]}, "
+            f"emulator starts {b[:1]} ends {b[-1:]}"
         )
-    real_shape, emulated_shape = {}, {}
-    for event in real:
-        real_shape.update(shape(event, "$event") if isinstance(event, dict) else {})
-    for event in emulated:
-        emulated_shape.update(shape(event, "$event") if isinstance(event, dict) else {})
-    found += _shape_differences(real_shape, emulated_shape)
-    sizes = [len(p) for p in delta_texts(real)], [len(p) for p in delta_texts(emulated)]
-    if all(sizes) and "".join(delta_texts(real)) == "".join(delta_texts(emulated)):
+    found += _shape_differences(_stream_shape(real), _stream_shape(emulated))
+    texts = delta_texts(real), delta_texts(emulated)
+    sizes = [len(p) for p in texts[0]], [len(p) for p in texts[1]]
+    if all(sizes) and "".join(texts[0]) == "".join(texts[1]):
         means = [statistics.mean(s) for s in sizes]
         if abs(means[0] - means[1]) > 0.5 or max(sizes[0]) != max(sizes[1]):
             found.append(
@@ -343,13 +347,12 @@ def _stream_problems(answer: Answer, recorded: bool) -> list[str]:
         problems.append(f"stream cache-control {answer.headers.get('cache-control')!r}")
     if "content-length" in answer.headers:
         problems.append("a stream with a content-length (real streams are chunked)")
-    stream = events(answer)
     for block in answer.body.split("\n\n"):
         data = block[5:].lstrip() if block.startswith("data:") else ""
         if data.startswith("{") and not is_compact(data):
             problems.append(f"event not compact: {data[:80]}")
             break
-    finishing = [e for e in stream if isinstance(e, dict) and "finishReason" in e]
+    finishing = [e for e in events(answer) if isinstance(e, dict) and "finishReason" in e]
     if finishing and "message" in finishing[-1] and "apiFormat" not in finishing[-1]:
         if "index" in finishing[-1]:
             problems.append("the last GENERIC finishReason event carries an index")

@@ -10,9 +10,9 @@ VENV       := .venv
 BIN        := $(VENV)/bin
 SYNCED     := $(VENV)/.synced
 PAGE       ?=
-# Spread the suite across cores (pytest-xdist, one module per worker). Plain pytest, or
-# `pytest -p no:xdist`, runs serially.
-PYTEST_PARALLEL ?= -n auto --dist loadscope
+# Spread the suite across cores (pytest-xdist, one module per worker, the longest first:
+# conftest.py). Plain pytest, or `pytest -p no:xdist`, runs serially.
+PYTEST_PARALLEL ?= -n auto --dist loadscope --no-loadscope-reorder
 # `make bench` writes here (ignored); commit figures on purpose: make bench BENCH_OUT=bench/results.json
 BENCH_OUT  ?= .artifacts/bench-results.json
 LAB_PORT   ?= 8888

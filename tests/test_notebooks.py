@@ -1,24 +1,21 @@
-"""The pages themselves: how they start, and that a replay is the same every time."""
+"""The pages themselves: how they start, clean metadata, and translations that are their
+originals but for the prose."""
 
 from __future__ import annotations
 
-import configparser
-import json
 import re
-import sys
 from pathlib import Path
 
+import machine_paths
 import nbformat
 import pytest
 
-from notebook_replay.recording import run_notebook
 from notebook_replay.recording.twins import first_difference, structure
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 ORIGINALS = [p for p in NOTEBOOKS if p.name.count(".") == 1]
 LANGUAGES = ("zh",)  # each page has a translated twin: notebooks/<page>.<lang>.ipynb
-SANITIZE = Path(__file__).with_name("sanitize.cfg")
 
 
 @pytest.fixture(autouse=True)
@@ -28,33 +25,6 @@ def the_repositorys_cassettes(monkeypatch):
 
 def code_cells(path: Path):
     return [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
-
-
-def coalesced(outputs) -> list:
-    """Outputs as nbval compares them: tracebacks left out (they hold file paths), and a
-    cell's stdout (or stderr) one text, however the kernel happened to split it."""
-    merged, streams = [], {}
-    for output in outputs:
-        output = {k: v for k, v in output.items() if k != "traceback"}  # as nbval skips it
-        if output.get("output_type") == "stream":
-            if output["name"] in streams:
-                streams[output["name"]]["text"] += output["text"]
-                continue
-            streams[output["name"]] = output
-        merged.append(output)
-    return merged
-
-
-def sanitized_outputs(notebook) -> list[str]:
-    rules = configparser.ConfigParser()
-    rules.read(SANITIZE)
-    texts = []
-    for cell in notebook.cells:
-        text = json.dumps(coalesced(cell.get("outputs", [])), sort_keys=True)
-        for section in rules.sections():
-            text = re.sub(rules[section]["regex"], rules[section]["replace"], text)
-        texts.append(text)
-    return texts
 
 
 def test_there_are_pages():
@@ -122,37 +92,11 @@ def test_the_translation_check_catches_a_changed_code_cell(tmp_path):
     assert "differs" in first_difference(structure(original), structure(twin))
 
 
-def machine_paths(notebook) -> list[str]:
-    """Outputs that name this machine: a kernel's temporary cell file, the repository's
-    or the environment's location."""
-    markers = re.compile(
-        "|".join(
-            re.escape(m)
-            for m in ("/tmp/", "ipykernel_", "site-packages", str(REPO), sys.prefix, "/home/")
-        )
-    )
-    return [
-        f"{cell.id}: {match.group(0)}"
-        for cell in notebook.cells
-        for output in cell.get("outputs", [])
-        for match in [
-            markers.search(json.dumps({k: v for k, v in output.items() if k != "traceback"}))
-        ]
-        if match
-    ]
-
-
-# nbval replays every original against its stored outputs; one more replay here makes two
-# consecutive replays of each page, both equal to what is stored. The twins run the same
-# code against the same cassette (test_every_page_has_a_translation_with_the_same_code) and
-# store the same outputs (test_a_translation_stores_its_originals_outputs), so nbval does
-# not replay them again (pyproject: --ignore-glob), and the originals stand for them here.
-@pytest.mark.parametrize("path", ORIGINALS, ids=lambda p: p.stem)
-def test_a_second_replay_gives_the_stored_outputs_without_machine_paths(path):
-    executed = run_notebook.execute(path, "replay")
-    assert not machine_paths(executed), machine_paths(executed)
-    stored = sanitized_outputs(nbformat.read(path, as_version=4))
-    assert sanitized_outputs(executed) == stored, "the stored outputs are not what a replay gives"
+# nbval replays every original against its stored outputs, and the root conftest.py checks
+# each of its cells' fresh outputs for machine paths. The twins run the same code against
+# the same cassette (test_every_page_has_a_translation_with_the_same_code) and store the
+# same outputs (test_a_translation_stores_its_originals_outputs), so nbval does not replay
+# them again (pyproject: --ignore-glob), and the originals stand for them.
 
 
 @pytest.mark.parametrize("path", ORIGINALS, ids=lambda p: p.stem)
@@ -167,5 +111,5 @@ def test_a_translation_stores_its_originals_outputs(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_stored_outputs_name_no_machine_paths(path):
-    notebook = nbformat.read(path, as_version=4)
-    assert not machine_paths(notebook), machine_paths(notebook)
+    found = machine_paths.in_notebook(nbformat.read(path, as_version=4))
+    assert not found, found

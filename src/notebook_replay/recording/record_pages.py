@@ -8,7 +8,9 @@ committed files:
    the local emulator), checking after every cell that the emulator met no reply-script
    problem and that no output holds an `[ERROR]` chunk (unless the cell is tagged
    `raises-exception` or `expected-error`);
-2. replay the staged cassette through the page, then through each translation.
+2. replay the staged cassette through the page; its translations, whose code is the
+   page's, get the outputs of that replay (running the same code again would only repeat
+   it).
 
 Only when all of that succeeded are cassettes/<page>.yaml and its provenance replaced
 (each by an atomic rename) and the notebooks' outputs stored. On any failure the
@@ -207,6 +209,19 @@ def _run(path: Path, mode: str, env: dict, check) -> object:
         ) from None
 
 
+def _replayed_with_twins(page: str, env: dict) -> list[tuple[Path, object]]:
+    """The page replayed once, and each translation with that replay's outputs."""
+    original = pages.notebook(page)
+    executed = _run(original, "replay", env, cell_checker(page))
+    replayed = [(original, executed)]
+    for twin in translations_of(page):
+        try:
+            replayed.append((twin, twins.with_outputs_of(executed, twin)))
+        except ValueError as changed:
+            raise RecordingFailed(f"{changed}; it changed during the run") from None
+    return replayed
+
+
 def record_page(page: str, *, emulated: bool, keep_partial: bool) -> None:
     committed = cassette_dir()
     root = _staging_root(committed)
@@ -224,11 +239,8 @@ def record_page(page: str, *, emulated: bool, keep_partial: bool) -> None:
         if not emulated:
             for report in write_fidelity_report(staging / f"{page}.yaml"):
                 print(f"  compared with the emulator: {shown(committed / report.name)}")
-        replay_env = {"NOTEBOOK_CASSETTES": str(staging)}
-        replayed = []
-        for notebook in [pages.notebook(page), *translations_of(page)]:
-            print(f"  replaying {notebook.name} from the new recording …", flush=True)
-            replayed.append((notebook, _run(notebook, "replay", replay_env, cell_checker(page))))
+        print(f"  replaying {page}.ipynb from the new recording …", flush=True)
+        replayed = _replayed_with_twins(page, {"NOTEBOOK_CASSETTES": str(staging)})
         _promote(staging, page, committed)
         for notebook, executed in replayed:
             run_notebook.write(executed, notebook)
@@ -257,12 +269,10 @@ def record_page(page: str, *, emulated: bool, keep_partial: bool) -> None:
 
 
 def refresh_outputs(page: str) -> None:
-    """Replay the committed cassette through the page and its translations; store the
-    outputs only when every one of them ran."""
-    replayed = []
+    """Replay the committed cassette through the page; store its outputs, and its
+    translations', only when the replay ran."""
     try:
-        for notebook in [pages.notebook(page), *translations_of(page)]:
-            replayed.append((notebook, _run(notebook, "replay", {}, cell_checker(page))))
+        replayed = _replayed_with_twins(page, {})
     except RecordingFailed as problem:
         raise RecordingFailed(
             f"Refreshing the outputs of {page} failed: {problem}\nNothing was changed: "

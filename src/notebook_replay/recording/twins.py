@@ -8,9 +8,11 @@ from pathlib import Path
 import nbformat
 
 
-def structure(path: Path) -> list:
+def structure(notebook) -> list:
     """What a translation must keep of its original: every cell's id, type and tags, and
-    every code cell's source. Only markdown text may differ."""
+    every code cell's source. Only markdown text may differ. (A path or a read notebook.)"""
+    if isinstance(notebook, Path):
+        notebook = nbformat.read(notebook, as_version=4)
     return [
         (
             cell.id,
@@ -18,7 +20,7 @@ def structure(path: Path) -> list:
             cell.metadata.get("tags", []),
             cell.source if cell.cell_type == "code" else None,
         )
-        for cell in nbformat.read(path, as_version=4).cells
+        for cell in notebook.cells
     ]
 
 
@@ -48,3 +50,21 @@ def problems(original: Path, twins: list[Path]) -> list[str]:
                 f"{original.parent.name}/{original.name}: {difference[:400]}"
             )
     return found
+
+
+def with_outputs_of(original, twin: Path):
+    """The twin, read from disk, given the executed original's outputs cell for cell.
+
+    A twin's code, tags and cell ids are its original's and it replays the same cassette,
+    so its outputs are the original's: the recorder copies them instead of running the
+    same code again in another kernel."""
+    translated = nbformat.read(twin, as_version=4)
+    difference = first_difference(structure(original), structure(translated))
+    if difference:
+        raise ValueError(f"{twin.parent.name}/{twin.name}: {difference[:400]}")
+    for source, cell in zip(original.cells, translated.cells, strict=True):
+        if cell.cell_type == "code":
+            cell.outputs = source.outputs
+            cell.execution_count = source.execution_count
+    translated.metadata["language_info"] = original.metadata.get("language_info", {})
+    return translated

@@ -121,6 +121,38 @@ def test_a_replay_skips_the_oci_retry_back_off_but_a_recording_waits(monkeypatch
     assert oci.retry.retry.time is time
 
 
+def test_a_replay_skips_langchains_retry_back_off_but_a_recording_waits(monkeypatch, emulator):
+    """`with_retry` (tenacity) retries as ever in a replay, every page's; only its wait
+    between attempts is skipped. While a service is called, the real clock is in place."""
+    import time
+
+    import tenacity.nap
+    from langchain_core.runnables import RunnableLambda
+
+    attempts: list[float] = []
+
+    def fails_every_other_call(text: str) -> str:
+        attempts.append(time.monotonic())
+        if len(attempts) % 2:
+            raise ConnectionError("dropped once")
+        return text
+
+    patient = RunnableLambda(fails_every_other_call).with_retry(
+        retry_if_exception_type=(ConnectionError,), stop_after_attempt=2
+    )  # LangChain's default back-off: at least a second before the second attempt
+    _, address = emulator
+    in_mode(monkeypatch, "record", "gradient", address)
+    assert tenacity.nap.time is time
+    gradient().invoke("lighthouse")  # a cassette for the replay below
+
+    in_mode(monkeypatch, "replay", "gradient")
+    assert tenacity.nap.time is not time
+    assert patient.invoke("answered") == "answered" and len(attempts) == 2
+    assert attempts[1] - attempts[0] < 0.5, "a replay waited out the back-off"
+    notebook_replay.stop()
+    assert tenacity.nap.time is time
+
+
 def test_the_provenance_box_says_who_answered_in_both_languages():
     about = {
         "recorded_at": "2026-01-02T03:04:05+00:00",

@@ -82,6 +82,30 @@ def _ask(credential: Credential) -> str:
     return value
 
 
+# --- Every service ------------------------------------------------------------------
+
+
+class _NoBackoffClock:
+    """The `time` module as a retry loop sees it during a replay: real clock readings, but
+    the back-off wait between attempts returns at once. There is no server to give time
+    to; the retry itself still runs through the SDK's (or LangChain's) own code."""
+
+    def __getattr__(self, name):
+        return getattr(time, name)
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        pass
+
+
+def any_replay_only() -> list:
+    """What every page's replay changes, whatever its service: LangChain's `with_retry`
+    (tenacity, whose default sleep is `tenacity.nap.sleep`) skips its back-off wait."""
+    import tenacity.nap
+
+    return [(tenacity.nap, "time", _NoBackoffClock())]
+
+
 # --- DigitalOcean Gradient -----------------------------------------------------------
 
 
@@ -255,19 +279,6 @@ def _oci_interception() -> list:
     from vcr.stubs.urllib3_stubs import VCRRequestsHTTPSConnection
 
     return [(OCIConnectionPool, "ConnectionCls", VCRRequestsHTTPSConnection)]
-
-
-class _NoBackoffClock:
-    """The `time` module as the OCI SDK's retry loop sees it during a replay: real clock
-    readings, but the back-off wait between attempts returns at once. There is no server
-    to give time to; the retry itself still runs through the SDK's own code."""
-
-    def __getattr__(self, name):
-        return getattr(time, name)
-
-    @staticmethod
-    def sleep(seconds: float) -> None:
-        pass
 
 
 def _oci_replay_only() -> list:

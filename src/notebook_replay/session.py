@@ -9,7 +9,7 @@ from . import network_guard, provenance, warning_paths
 from .cassette import open_cassette
 from .errors import CassetteMissingError, ModeNotInstalledError, UnknownModeError
 from .pages import REPO_ROOT
-from .providers import Provider, provider_for
+from .providers import Provider, any_replay_only, provider_for
 from .scrub import Scrubber
 
 MODE_VARIABLE = "NOTEBOOK_MODE"
@@ -115,7 +115,7 @@ def _replay(page: str, provider: Provider, path: Path) -> tuple[str, str]:
         path,
         recording=False,
         scrubber=Scrubber(),
-        custom_patches=[*provider.interception(), *provider.replay_only()],
+        custom_patches=[*provider.interception(), *provider.replay_only(), *any_replay_only()],
     )
     _running.append(context)
     network_guard.block()

@@ -1,6 +1,9 @@
-"""One check nbval does not make, added to every notebook cell it runs (the pages are
-replayed once, by nbval; pyproject's addopts): the cell's fresh outputs name no path of
-this machine. tests/test_notebooks.py makes the same check of the stored outputs."""
+"""The whole suite's hooks (the tests' fixtures and helpers are in tests/conftest.py).
+
+- Every cell nbval runs of a page in notebooks/ gets one check nbval does not make: its
+  fresh outputs name no path of this machine (each page is replayed once, by nbval;
+  tests/test_notebooks.py makes the same check of the stored outputs).
+- The longest modules, marked `starts_first`, are collected first."""
 
 from __future__ import annotations
 
@@ -9,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "tests"))
+PAGES = Path(__file__).resolve().parent / "notebooks"
+sys.path.insert(0, str(PAGES.parent / "tests"))
 import machine_paths  # noqa: E402
 
 
@@ -17,7 +21,7 @@ import machine_paths  # noqa: E402
 def pytest_runtest_call(item):
     result = yield
     outputs = getattr(item, "test_outputs", None)  # what nbval's cell just produced
-    if outputs:
+    if outputs and item.path.parent == PAGES:
         found = machine_paths.found_in(outputs, item.name)
         assert not found, f"a replay's output names this machine: {found}"
     return result
@@ -25,6 +29,6 @@ def pytest_runtest_call(item):
 
 def pytest_collection_modifyitems(items):
     """`make test` spreads whole modules over the workers in collection order (pytest-xdist,
-    --dist loadscope --no-loadscope-reorder): the longest modules, marked `starts_first`,
-    are handed out first, so no worker is left running a long one while the others idle."""
+    --dist loadscope --no-loadscope-reorder): the longest modules go first, so no worker
+    is left running a long one while the others idle."""
     items.sort(key=lambda item: item.get_closest_marker("starts_first") is None)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from conftest import MODEL, OCI_ENDPOINT, cassette_path, gradient, in_mode, oci_chat
 from vcr.request import Request
 
 import notebook_replay
+from conftest import MODEL, OCI_ENDPOINT, cassette_path, gradient, in_mode, oci_chat
 from notebook_replay import provenance
 from notebook_replay.cassette import json_body
 

@@ -16,7 +16,9 @@ import pytest
 from built_site import LANGUAGES, NOTEBOOK_PAGES, PAGES, TESTED_WITH_TITLE, built_site
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's chromium-headless-shell: Chromium's old headless mode, the build Playwright itself
+# uses for headless Chromium; here about a third quicker per page than the full browser.
+CHROMIUM = Path("/usr/bin/chromium-headless-shell")
 SCREENSHOTS = REPO / ".artifacts" / "screenshots"
 # The site build and a minute of browser work: started before the short modules.
 pytestmark = pytest.mark.starts_first
@@ -52,8 +54,8 @@ class QuietServer(http.server.ThreadingHTTPServer):
 def browser():
     if not CHROMIUM.exists():
         pytest.skip(
-            f"no Chromium at {CHROMIUM}: install Debian's (`apt-get install chromium`, as "
-            ".ci/run does) to run the browser tests"
+            f"no headless Chromium at {CHROMIUM}: install Debian's (`apt-get install "
+            "chromium-headless-shell`, as .ci/run does) to run the browser tests"
         )
     from playwright.sync_api import sync_playwright
 

@@ -4,10 +4,16 @@ own models. Each scenario runs in record mode, so its cassette is checked too.""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 
 import pytest
+from langchain_core.messages import HumanMessage, ToolMessage
+from langchain_core.tools import tool
+from pydantic import BaseModel, Field
+
+import notebook_replay
 from conftest import (
     MODEL,
     OCI_ENDPOINT,
@@ -18,11 +24,6 @@ from conftest import (
     no_retries_client,
     oci_chat,
 )
-from langchain_core.messages import HumanMessage, ToolMessage
-from langchain_core.tools import tool
-from pydantic import BaseModel, Field
-
-import notebook_replay
 from notebook_replay.emulators import replies, server
 
 E = replies.Entry
@@ -403,6 +404,13 @@ def check_response(uri: str, response: dict) -> None:
         assert all(Model.model_validate(m) for m in json.loads(body)["data"])
 
 
+@functools.cache
+def sdk_deserializer():
+    """The OCI SDK's response deserializer, from one client: building a client loads its
+    signing key, 40 ms a time, and the cassettes hold hundreds of answers."""
+    return no_retries_client().base_client
+
+
 def check_oci(body: str, content_type: str, headers: dict) -> None:
     """Through the OCI SDK's own deserializer and SSE reader."""
     import oci
@@ -414,7 +422,7 @@ def check_oci(body: str, content_type: str, headers: dict) -> None:
             data = json.loads(body)
         except ValueError:
             return  # the malformed_json fault, on purpose
-        result = no_retries_client().base_client.deserialize_response_data(
+        result = sdk_deserializer().deserialize_response_data(
             json.dumps(data).encode(), "ChatResult"
         )
         assert isinstance(result, oci.generative_ai_inference.models.ChatResult)
@@ -446,7 +454,7 @@ def check_oci_action(uri: str, body: str, content_type: str, headers: dict) -> N
     assert content_type == "application/json", content_type
     assert headers.get("content-length") == [str(len(body.encode()))]
     model = OCI_ACTIONS[action]
-    result = no_retries_client().base_client.deserialize_response_data(body.encode(), model)
+    result = sdk_deserializer().deserialize_response_data(body.encode(), model)
     assert isinstance(result, getattr(oci.generative_ai_inference.models, model))
 
 

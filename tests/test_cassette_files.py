@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import cassette_path, gradient, in_mode
 from vcr.request import Request
 
+from conftest import cassette_path, gradient, in_mode
 from notebook_replay import cassette, cassette_yaml
 from notebook_replay.errors import CassetteCorruptError, CassetteWriteError
 from notebook_replay.scrub import Scrubber

@@ -15,9 +15,9 @@ from pathlib import Path
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
-from conftest import gradient, in_mode
 from mkdocs.exceptions import PluginError
 
+from conftest import gradient, in_mode
 from notebook_replay.errors import UnmatchedRequestError
 
 REPO = Path(__file__).resolve().parents[1]

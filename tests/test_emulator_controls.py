@@ -9,12 +9,12 @@ import json
 import os
 
 import pytest
-from conftest import gradient, in_mode, langchain_oci, no_retries_client, oci_chat
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 from pydantic import BaseModel, Field
 from test_emulator_fidelity import check_cassette_deserializes
 
+from conftest import gradient, in_mode, langchain_oci, no_retries_client, oci_chat
 from notebook_replay.emulators import catalog, replies, server, tokens
 
 E = replies.Entry
@@ -195,6 +195,7 @@ def test_langchain_oci_drops_a_sampling_parameter_gpt5_rejects_and_retries(oci_e
     with pytest.warns(UserWarning, match="OCI rejected parameter 'temperature'"):
         assert gpt5.invoke("capital of Portugal").content == TWO_SENTENCES
     import yaml
+
     from conftest import cassette_path
 
     recorded = yaml.safe_load(cassette_path("oci_generative_ai").read_text())["interactions"]
@@ -955,6 +956,7 @@ def test_gemini_refuses_exclusive_bounds_that_langchain_oci_rewrites(oci_emu):
 
 def gemini_request_body() -> str:
     import yaml
+
     from conftest import cassette_path
 
     recorded = yaml.safe_load(cassette_path("oci_generative_ai").read_text())["interactions"]

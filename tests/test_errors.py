@@ -5,9 +5,9 @@ from __future__ import annotations
 import socket
 
 import pytest
-from conftest import cassette_path, gradient, in_mode
 
 import notebook_replay
+from conftest import cassette_path, gradient, in_mode
 from notebook_replay import pages
 from notebook_replay.errors import (
     CassetteCorruptError,

@@ -10,11 +10,11 @@ import os
 
 import httpx
 import pytest
-from conftest import OCI_ENDPOINT, in_mode
 from langchain_core.tools import tool
 from test_emulator_fidelity import check_cassette_deserializes
 
 import notebook_replay
+from conftest import OCI_ENDPOINT, in_mode
 from notebook_replay.emulators import replies, server
 
 E = replies.Entry

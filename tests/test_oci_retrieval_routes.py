@@ -10,10 +10,10 @@ import math
 import os
 
 import pytest
-from conftest import OCI_ENDPOINT, in_mode, no_retries_client
 from test_emulator_fidelity import check_cassette_deserializes
 
 import notebook_replay
+from conftest import OCI_ENDPOINT, in_mode, no_retries_client
 from notebook_replay.emulators import server
 
 PNG = b"\x89PNG\r\n\x1a\n a tiny image made in the test"

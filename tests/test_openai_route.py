@@ -9,9 +9,9 @@ import os
 import socket
 
 import pytest
-from conftest import cassette_path, in_mode
 
 import notebook_replay
+from conftest import cassette_path, in_mode
 from notebook_replay.errors import NetworkBlockedError, UnmatchedRequestError
 
 BASE_URL = "https://inference.do-ai.run/v1"

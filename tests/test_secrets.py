@@ -9,13 +9,13 @@ from unittest import mock
 
 import oci
 import pytest
-from conftest import OCI_ENDPOINT, cassette_path, in_mode
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 import notebook_replay
+from conftest import OCI_ENDPOINT, cassette_path, in_mode
 from notebook_replay import provenance
 from notebook_replay.cassette import CassetteFile, ReadableYaml
 from notebook_replay.emulators import server

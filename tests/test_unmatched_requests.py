@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import OCI_ENDPOINT, gradient, in_mode, oci_chat
 
+from conftest import OCI_ENDPOINT, gradient, in_mode, oci_chat
 from notebook_replay.errors import NetworkBlockedError, UnmatchedRequestError
 
 

@@ -10,6 +10,7 @@ import machine_paths
 import nbformat
 import pytest
 
+from notebook_replay.recording import twins
 from notebook_replay.recording.twins import first_difference, structure
 
 REPO = Path(__file__).resolve().parents[1]
@@ -80,6 +81,26 @@ def test_every_page_has_a_translation_with_the_same_code(path, language):
     assert first_difference(structure(path), structure(twin)) is None, (
         f"{twin.name}: {first_difference(structure(path), structure(twin))}"
     )
+
+
+def test_a_translation_gets_its_originals_replay_outputs_but_keeps_its_prose(tmp_path):
+    """What the recorder stores in a twin instead of replaying it again; a twin whose code
+    no longer matches is refused."""
+    original = ORIGINALS[0]
+    twin = original.with_name(f"{original.stem}.zh.ipynb")
+    executed = nbformat.read(original, as_version=4)
+    cell = next(c for c in executed.cells if c.cell_type == "code" and c.outputs)
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="fresh\n")]
+    given = twins.with_outputs_of(executed, twin)
+    assert [c.get("outputs") for c in given.cells] == [c.get("outputs") for c in executed.cells]
+    translated = nbformat.read(twin, as_version=4)
+    assert [c.source for c in given.cells] == [c.source for c in translated.cells]
+
+    code = next(c for c in translated.cells if c.cell_type == "code" and "start(" not in c.source)
+    code.source += "\nprint('only in the translation')"
+    nbformat.write(translated, tmp_path / twin.name)
+    with pytest.raises(ValueError, match="differs in its code"):
+        twins.with_outputs_of(executed, tmp_path / twin.name)
 
 
 def test_the_translation_check_catches_a_changed_code_cell(tmp_path):

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-PAGES = Path(__file__).resolve().parent / "notebooks"
-sys.path.insert(0, str(PAGES.parent / "tests"))
+NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
+sys.path.insert(0, str(NOTEBOOKS.parent / "tests"))
 import machine_paths  # noqa: E402
 
 
@@ -22,7 +22,7 @@ import machine_paths  # noqa: E402
 def pytest_runtest_call(item):
     result = yield
     outputs = getattr(item, "test_outputs", None)  # what nbval's cell just produced
-    if outputs and item.path.parent == PAGES:
+    if outputs and item.path.parent == NOTEBOOKS:
         found = machine_paths.found_in(outputs, item.name)
         assert not found, f"a replay's output names this machine: {found}"
     return result

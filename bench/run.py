@@ -36,9 +36,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))
 import site_weight  # noqa: E402
 
+from notebook_replay import pages  # noqa: E402
+
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 # The originals, as `make test` runs them (a translation is checked equal, not replayed).
-NOTEBOOKS = sorted(p for p in (REPO / "notebooks").glob("*.ipynb") if p.name.count(".") == 1)
+NOTEBOOKS = [pages.notebook(page) for page in pages.pages()]
 HELPER = "notebook_replay"
 NBVAL = [
     sys.executable,

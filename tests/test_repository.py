@@ -18,6 +18,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))
 import notebook_hygiene  # noqa: E402
 
+from notebook_replay import pages  # noqa: E402
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
@@ -150,12 +152,12 @@ def test_the_readmes_performance_figures_are_the_committed_bench_results_for_eve
         "README's Performance table is not bench/results.json: run "
         "`make bench BENCH_OUT=bench/results.json`"
     )
-    pages = {p.stem for p in (REPO / "notebooks").glob("*.ipynb") if p.name.count(".") == 1}
+    every_page = set(pages.pages())
     weighed = {key.split("/", 1)[1] for key in results["page_weight"]}
-    assert weighed == pages, (
-        f"bench/results.json weighs {sorted(weighed)}, pages are {sorted(pages)}"
+    assert weighed == every_page, (
+        f"bench/results.json weighs {sorted(weighed)}, pages are {sorted(every_page)}"
     )
-    assert set(results["notebooks"]) == pages
+    assert set(results["notebooks"]) == every_page
 
 
 def test_the_benchmark_reads_every_pages_imports_past_its_install_cell():

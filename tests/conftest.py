@@ -8,7 +8,11 @@ from pathlib import Path
 import pytest
 
 import notebook_replay
-from notebook_replay.emulators import replies, server
+from notebook_replay.emulators import catalog, replies, server
+
+# The emulator's calendar in tests: a fixed day, so that a model retiring tomorrow changes no
+# test but the one meant to see it (tests/test_model_lifecycle.py reads the real date).
+FIXED_TODAY = "2026-12-08"
 
 MODEL = "llama3.3-70b-instruct"
 OCI_ENDPOINT = "https://inference.generativeai.us-chicago-1.oci.oraclecloud.com"
@@ -40,6 +44,7 @@ def clean_environment(monkeypatch, tmp_path):
     and leaves no cassette open and no network guard behind."""
     for name in _VARIABLES:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(catalog.TODAY_VARIABLE, FIXED_TODAY)
     # Recording writes where replay reads: these tests drive record mode directly, not
     # through the page recorder (whose staging and checks tests/test_recorder.py covers).
     monkeypatch.setenv("NOTEBOOK_CASSETTES", str(tmp_path / "cassettes"))

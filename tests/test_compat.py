@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 from bs4 import BeautifulSoup
 from mkdocs.exceptions import PluginError
 
@@ -60,11 +61,24 @@ def test_a_report_validates_and_each_defect_is_named(report):
 def test_the_committed_report_is_valid_covers_every_page_and_agrees_with_its_markdown():
     report = compat_report.validate(json.loads((REPO / "compat" / "report.json").read_text()))
     pages = {p.name.split(".")[0] for p in (REPO / "notebooks").glob("*.ipynb")}
-    assert set(report["pages"]) <= pages, "the report names a page that is gone"
+    assert set(report["pages"]) == pages, "run `make compat`: the report must cover every page"
+    assert len(report["packages"]) == len(set(report["packages"])), "a package listed twice"
     for entry in report["pages"].values():
         assert {"locked", "newest"} <= set(entry["results"])
     markdown = (REPO / "compat" / "report.md").read_text(encoding="utf-8")
     assert markdown == compat_report.markdown(report)
+
+
+def test_the_committed_report_is_not_older_than_the_newest_cassette():
+    """A page re-recorded after the last `make compat` was never replayed with the newest
+    releases: the report is stale until `make compat` runs again."""
+    report = json.loads((REPO / "compat" / "report.json").read_text())
+    recorded = {
+        path.name: yaml.safe_load(path.read_text())["recorded_at"][:10]
+        for path in (REPO / "cassettes").glob("*.provenance.yaml")
+    }
+    newer = {name: day for name, day in recorded.items() if day > report["tested_on"]}
+    assert not newer, f"recorded after the report of {report['tested_on']}: {newer}; make compat"
 
 
 # --- Telling failures apart ------------------------------------------------------------
@@ -179,7 +193,10 @@ def test_the_tested_with_table_shows_packages_versions_result_and_date(
     report, language, title, passes
 ):
     html = box(report, "oci_generative_ai", language)
-    assert html.select_one(".admonition-title").get_text() == title
+    summary = html.select_one("summary.admonition-title")
+    assert summary.strong.get_text() == title and html.details.get("open") is None
+    assert "langchain-core 1.7.2" in summary.get_text() and passes in summary.get_text()
+    assert "2026-11-20" in summary.get_text(), "one line: versions, result and date, folded"
     rows = [[td.get_text() for td in tr.find_all(["td", "th"])] for tr in html.select("tr")]
     assert len(rows[0]) == 3, "package, locked, newest: the unresolvable set has no column"
     assert rows[1:-1] == [["langchain-core", "1.7.2", "1.9.0"], ["oci", "2.189.0", "2.190.0"]] + [
@@ -187,7 +204,7 @@ def test_the_tested_with_table_shows_packages_versions_result_and_date(
     ]
     assert passes in rows[-1][1] and passes in rows[-1][2]
     assert "2026-11-20" in html.select_one(".compat-date").get_text()
-    assert "failure" not in html.div["class"] and not html.select(".compat-broken")
+    assert "failure" not in html.details["class"] and not html.select(".compat-broken")
 
 
 @pytest.mark.parametrize(
@@ -199,7 +216,7 @@ def test_the_tested_with_table_shows_packages_versions_result_and_date(
 )
 def test_a_page_that_breaks_with_the_newest_releases_says_so(report, language, says):
     html = box(report, "gradient", language)
-    assert "failure" in html.div["class"]
+    assert "failure" in html.details["class"] and html.details.get("open") is not None
     broken = html.select_one(".compat-broken").get_text()
     assert says in broken and "invoke" in broken and "2026-11-20" in broken
     assert "❌ 2" in html.select("tr")[-1].get_text()
@@ -228,7 +245,7 @@ def test_a_page_that_fails_only_with_the_oldest_claimed_versions_says_that_not_n
         ],
     }
     html = box(compat_report.validate(report), "oci_generative_ai", language)
-    assert "warning" in html.div["class"] and not html.select(".compat-broken")
+    assert "warning" in html.details["class"] and not html.select(".compat-broken")
     oldest = html.select_one(".compat-oldest").get_text()
     assert says in oldest and "run-mode" in oldest and "aiohttp.streams" in oldest
 
@@ -257,7 +274,7 @@ def test_releases_held_back_past_other_bounds_breaking_a_page_is_a_warning_not_a
         ],
     }
     html = box(compat_report.validate(report), "oci_generative_ai", language)
-    assert "warning" in html.div["class"] and not html.select(".compat-broken")
+    assert "warning" in html.details["class"] and not html.select(".compat-broken")
     ahead = html.select_one(".compat-ahead").get_text()
     assert says in ahead and "chatociopenai-setup" in ahead
 
@@ -305,7 +322,7 @@ def test_the_site_hook_puts_the_box_right_under_the_provenance_box(report, monke
         "html.parser",
     )
     site_hooks.tested_with(soup, "gradient", "zh")
-    cells = soup.find_all("div", recursive=False)
+    cells = soup.find_all(["div", "details"], recursive=False)
     assert "jp-CodeCell" in cells[0]["class"]
     assert "tested-with" in cells[1]["class"] and cells[1]["lang"] == "zh-Hans"
     assert "jp-MarkdownCell" in cells[2]["class"]

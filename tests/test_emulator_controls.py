@@ -681,6 +681,66 @@ def test_oci_list_models_shows_the_catalog_with_retirements(oci_emu):
     assert "CHAT" in by_name["cohere.command-a-03-2025"].capabilities
 
 
+def test_oci_list_models_carries_each_models_lifecycle_dates(oci_emu):
+    import oci
+
+    client = oci.generative_ai.GenerativeAiClient(
+        oci.config.from_file(os.environ["OCI_CONFIG_FILE"]),
+        service_endpoint="https://generativeai.us-chicago-1.oci.oraclecloud.com",
+    )
+    items = client.list_models(os.environ["OCI_COMPARTMENT_ID"]).data.items
+    by_name = {m.display_name: m for m in items}
+    gpt5, v3 = by_name["openai.gpt-5"], by_name["cohere.embed-english-v3.0"]
+    assert (
+        gpt5.time_deprecated.date().isoformat(),
+        gpt5.time_on_demand_retired.date().isoformat(),
+    ) == (
+        "2026-06-11",
+        "2026-12-11",
+    )
+    assert v3.time_dedicated_retired.date().isoformat() == "2026-10-21"
+    assert by_name["cohere.command-a-03-2025"].time_deprecated is None
+    assert "oci.models.lifecycle" in oci_emu.state.ledger_used
+
+
+def test_a_deprecated_models_answers_carry_model_retirement_info_into_the_cassette(oci_emu):
+    """openai.gpt-5 is deprecated on the tests' fixed day (OpenAI shuts it down on
+    2026-12-11); Command A has no retirement date and gets no header."""
+    from oci.generative_ai_inference import models
+
+    import notebook_replay
+    from conftest import cassette_path
+
+    def chat(model_id):
+        return no_retries_client().chat(
+            models.ChatDetails(
+                compartment_id=os.environ["OCI_COMPARTMENT_ID"],
+                serving_mode=models.OnDemandServingMode(model_id=model_id),
+                chat_request=generic("capital of Portugal"),
+            )
+        )
+
+    assert chat("openai.gpt-5").headers["model-retirement-info"] == "2026-12-11T00:00:00.000Z"
+    assert "model-retirement-info" not in chat("meta.llama-3.3-70b-instruct").headers
+    notebook_replay.stop()  # writes the cassette
+    recorded = cassette_path("oci_generative_ai").read_text()
+    assert "model-retirement-info:\n      - '2026-12-11T00:00:00.000Z'" in recorded
+    assert "oci.response.retirement-info" in oci_emu.state.ledger_used
+
+
+def test_a_model_retires_on_its_date_in_the_emulator(controls_app, monkeypatch):
+    client = openai_client(controls_app[1])
+    ask = dict(model="openai-gpt-5", messages=[{"role": "user", "content": "capital of Portugal"}])
+    monkeypatch.setenv(catalog.TODAY_VARIABLE, "2026-12-10")
+    assert client.chat.completions.create(**ask).choices[0].message.content
+    monkeypatch.setenv(catalog.TODAY_VARIABLE, "2026-12-11")
+    import openai
+
+    with pytest.raises(openai.NotFoundError, match="does not exist"):
+        client.chat.completions.create(**ask)
+    assert "openai-gpt-5" not in [m.id for m in client.models.list()]
+
+
 def test_every_answer_names_ledger_entries_that_exist(controls_app):
     from notebook_replay.emulators import ledger
 
@@ -840,6 +900,12 @@ def test_every_active_catalog_model_answers_and_every_retired_one_is_refused(con
             with pytest.raises(oci.exceptions.ServiceError) as raised:
                 oci_raw_chat(chat_request, model=model.id)
             assert raised.value.status == 400 and "retired" in raised.value.message
+        elif "responses_only" in model.quirks:  # a multi-agent model: the Responses API only
+            with pytest.raises(oci.exceptions.ServiceError) as raised:
+                oci_raw_chat(chat_request, model=model.id)
+            assert (
+                raised.value.message == "Multi Agent requests are not allowed on chat completions"
+            )
         else:
             assert oci_raw_chat(chat_request, model=model.id).status == 200, model.id
 
@@ -994,12 +1060,16 @@ def test_oci_prompt_tokens_count_the_conversation_alike_for_invoke_and_stream(oc
     assert oci_emu.state.ledger_used >= {"oci.response.usage", "oci.response.token-counts"}
 
 
-def test_a_reasoning_trace_without_evidence_is_marked_assumed(oci_emu):
-    """gpt-oss's trace is evidenced (catalog `reasoning_trace`); Grok 4's is the emulator's."""
+def test_a_reasoning_trace_without_evidence_is_marked_assumed(oci_emu, monkeypatch):
+    """Grok 3 Mini's trace was evidenced (catalog `reasoning_trace`: langchain-oci's live test,
+    asked while it was served); gpt-oss's is unreliable on OCI and Grok 4.20's unknown, so
+    theirs are the emulator's."""
     oci_emu.state.ledger_used.clear()
-    langchain_oci("openai.gpt-oss-120b").invoke("How many r in strawberry?")
+    monkeypatch.setenv(catalog.TODAY_VARIABLE, "2026-05-01")  # before Grok 3 was retired
+    langchain_oci("xai.grok-3-mini-fast").invoke("How many r in strawberry?")
     assert "oci.control.reasoning-trace-unconfirmed" not in oci_emu.state.ledger_used
-    traced = langchain_oci("xai.grok-4").invoke("How many r in strawberry?")
+    monkeypatch.setenv(catalog.TODAY_VARIABLE, "2026-12-08")
+    traced = langchain_oci("xai.grok-4.20-reasoning").invoke("How many r in strawberry?")
     assert traced.additional_kwargs.get("reasoning_content")
     assert "oci.control.reasoning-trace-unconfirmed" in oci_emu.state.ledger_used
 

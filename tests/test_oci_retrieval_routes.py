@@ -14,7 +14,7 @@ from test_emulator_fidelity import check_cassette_deserializes
 
 import notebook_replay
 from conftest import OCI_ENDPOINT, in_mode, no_retries_client
-from notebook_replay.emulators import server
+from notebook_replay.emulators import catalog, server
 
 PNG = b"\x89PNG\r\n\x1a\n a tiny image made in the test"
 
@@ -114,9 +114,24 @@ def test_the_same_text_always_gets_the_same_vector(oci_page):
     assert embeddings().embed_query("a stable sentence") == first
 
 
-def test_output_dimensions_and_the_v3_default_length(oci_page):
+# The Embed 3 models were retired on 2026-10-21: the cases that need one ask the emulator
+# on a day they were still served.
+BEFORE_V3_RETIRED = "2026-10-01"
+
+
+def test_output_dimensions_and_the_v3_default_length(oci_page, monkeypatch):
     assert len(embeddings(output_dimensions=256).embed_query("short")) == 256
+    monkeypatch.setenv(catalog.TODAY_VARIABLE, BEFORE_V3_RETIRED)
     assert len(embeddings("cohere.embed-english-light-v3.0").embed_query("short")) == 384
+
+
+def test_a_retired_embedding_model_is_refused_as_the_service_words_it(oci_page):
+    from oci.generative_ai_inference import models
+
+    details = embed_details(inputs=["x"])
+    details.serving_mode = models.OnDemandServingMode(model_id="cohere.embed-english-v3.0")
+    got, _, message = refused(lambda: no_retries_client().embed_text(details))
+    assert (got, message) == (400, "Model cohere.embed-english-v3.0 1.0.0 is retired")
 
 
 def test_embed_documents_splits_more_than_96_texts_into_batches(oci_page):
@@ -156,17 +171,32 @@ def test_an_image_is_embedded_one_per_request_and_close_only_to_itself(oci_page)
         ({"inputs": ["data:image/png;base64,AAAA"] * 2, "input_type": "IMAGE"}, 400, "one"),
         ({"inputs": ["not an image"], "input_type": "IMAGE"}, 400, "data URI"),
         (
-            {"inputs": ["word " * 600], "truncate": "NONE", "_model": "cohere.embed-english-v3.0"},
+            {
+                "inputs": ["word " * 600],
+                "truncate": "NONE",
+                "_model": "cohere.embed-english-v3.0",
+                "_day": BEFORE_V3_RETIRED,
+            },
             400,
             "truncate",
         ),
         (
-            {"inputs": ["x"], "input_type": "IMAGE", "_model": "cohere.embed-english-v3.0"},
+            {
+                "inputs": ["x"],
+                "input_type": "IMAGE",
+                "_model": "cohere.embed-english-v3.0",
+                "_day": BEFORE_V3_RETIRED,
+            },
             400,
             "does not embed images",
         ),
         (
-            {"inputs": ["x"], "output_dimensions": 256, "_model": "cohere.embed-english-v3.0"},
+            {
+                "inputs": ["x"],
+                "output_dimensions": 256,
+                "_model": "cohere.embed-english-v3.0",
+                "_day": BEFORE_V3_RETIRED,
+            },
             400,
             "one fixed size",
         ),
@@ -189,9 +219,12 @@ def test_an_image_is_embedded_one_per_request_and_close_only_to_itself(oci_page)
         "rerank-model",
     ],
 )
-def test_embed_text_refuses_what_the_service_would(oci_page, details, status, words):
+def test_embed_text_refuses_what_the_service_would(oci_page, details, status, words, monkeypatch):
     from oci.generative_ai_inference import models
 
+    details = dict(details)
+    if "_day" in details:
+        monkeypatch.setenv(catalog.TODAY_VARIABLE, details.pop("_day"))
     model_id = details.pop("_model", None)
     if model_id:
         details["serving_mode"] = models.OnDemandServingMode(model_id=model_id)

@@ -104,7 +104,8 @@ def test_each_notebook_page_shows_what_it_was_tested_with(site, language, page):
     soup = BeautifulSoup(html, "html.parser")
     box = soup.select_one(".tested-with")
     assert box is not None, "no Tested-with box"
-    assert box.select_one(".admonition-title").get_text() == TESTED_WITH_TITLE[language]
+    assert box.name == "details" and box.get("open") is None, "folded to one line"
+    assert box.select_one("summary strong").get_text() == TESTED_WITH_TITLE[language]
     provenance = soup.select_one(".replay-provenance").find_parent(class_="jp-Cell")
     assert provenance.find_next_sibling() is box, "not right under the provenance box"
     table = box.get_text()

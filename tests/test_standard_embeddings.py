@@ -1,7 +1,8 @@
 """LangChain's standard embeddings tests (langchain-tests' EmbeddingsIntegrationTests) for
 langchain-oci's OCIGenAIEmbeddings, against the OCI emulator's embedText route through the
 OCI SDK (signed requests; its aiohttp client for the async tests): Embed 4 at its default
-and at a reduced length, and an Embed 3 model."""
+and at a reduced length. (The Embed 3 models were retired on 2026-10-21; the catalog's
+lifecycle, tests/test_model_lifecycle.py.)"""
 
 from __future__ import annotations
 
@@ -35,7 +36,3 @@ class TestEmbed4(LangchainOciEmbeddingsStandard):
 class TestEmbed4At256Dimensions(LangchainOciEmbeddingsStandard):
     model_id = "cohere.embed-v4.0"
     extra = {"output_dimensions": 256}
-
-
-class TestEmbedEnglish3(LangchainOciEmbeddingsStandard):
-    model_id = "cohere.embed-english-v3.0"

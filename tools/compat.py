@@ -37,8 +37,8 @@ UV = REPO / ".tools" / "bin" / "uv"
 LOCKED_PYTHON = REPO / ".venv" / "bin" / "python"
 PROJECT = "notebook-replay"
 # The pages' packages: those whose request bytes a cassette depends on (the provenance
-# list), and langchain-openai, which langchain-oci's ChatOCIGenAI builds on.
-TRACKED = (*provenance.PACKAGES, "langchain-openai")
+# list, langchain-openai included: langchain-oci's ChatOCIGenAI builds on it).
+TRACKED = provenance.PACKAGES
 # The test harness stays at the lock's versions in every set: only the pages' stack moves.
 # pytest-benchmark and pytest-asyncio are there because pyproject.toml's pytest options name
 # them (--benchmark-disable, asyncio_mode), for the standard tests.

@@ -264,9 +264,15 @@ _PHRASES = {
     },
 }
 
+# The packages a page's one-line summary names (the rest are in the folded table).
+HEADLINE_PACKAGES = ("langchain-gradient", "langchain-oci", "langchain-community", "langchain-core")
+
 _TEXT = {
     "en": {
         "title": "Tested with",
+        "summary": "{versions}: {result} on {date}",
+        "all_passed": "✅ replays as shown with {sets}",
+        "some_failed": "❌ differs with {sets}",
         "broken": "This page does not replay as shown with the newest releases",
         "ahead_broken": "This page does not replay once releases that other packages still "
         "hold back are forced in",
@@ -295,6 +301,9 @@ _TEXT = {
     },
     "zh": {
         "title": "测试所用版本",
+        "summary": "{versions}：{date} {result}",
+        "all_passed": "✅ 使用{sets}时回放结果与页面一致",
+        "some_failed": "❌ 使用{sets}时与页面不同",
         "broken": "使用最新发布的版本时，本页无法按所示内容回放",
         "ahead_broken": "强制装入仍被其他包的版本上限挡住的新版本后，本页无法回放",
         "oldest_broken": "使用项目声明支持的最旧版本时，本页无法回放",
@@ -318,6 +327,31 @@ _TEXT = {
         },
     },
 }
+
+
+_SHORT = {
+    "en": {
+        "locked": "the locked",
+        "oldest": "the oldest claimed",
+        "newest": "the newest",
+        "newest-released": "the unpinned newest",
+    },
+    "zh": {
+        "locked": "锁定",
+        "oldest": "声明的最旧",
+        "newest": "最新",
+        "newest-released": "解除上限的最新",
+    },
+}
+
+
+def _listed(names: list[str], language: str) -> str:
+    """'the locked, the newest and the oldest claimed versions' / '锁定、最新版本'."""
+    words = [_SHORT[language][n] for n in names]
+    if language == "zh":
+        return "、".join(words) + "版本"
+    head = ", ".join(words[:-1])
+    return (f"{head} and {words[-1]}" if head else words[-1]) + " versions"
 
 
 def lock_changes(report: dict, page: str, installed: dict[str, str]) -> dict[str, tuple]:
@@ -346,9 +380,9 @@ def tested_with_html(
     lang = "zh-Hans" if language == "zh" else "en"
     if entry is None:  # a page added since the last run
         return (
-            f'<div class="admonition info tested-with" lang="{lang}">'
-            f'<p class="admonition-title">{text["title"]}</p>'
-            f"<p>{text['untested'].format(date=escape(report['tested_on']))}</p></div>"
+            f'<details class="info tested-with" lang="{lang}">'
+            f'<summary class="admonition-title">{text["title"]}</summary>'
+            f"<p>{text['untested'].format(date=escape(report['tested_on']))}</p></details>"
         )
     sets = ran_sets(report)
     results = entry.get("results", {})
@@ -399,9 +433,24 @@ def tested_with_html(
     # claimed versions are warnings.
     newest = [name for name in failing if name == "newest"]
     kind = "failure" if newest else ("warning" if failing else "info")
+    passed = [s["name"] for s in sets if results.get(s["name"], {}).get("result") == "passed"]
+    joiner = "、" if language == "zh" else ", "
+    result = (
+        text["some_failed"].format(sets=_listed(failing, language))
+        if failing
+        else text["all_passed"].format(sets=_listed(passed, language))
+    )
+    versions = joiner.join(
+        f"{escape(p)} {escape(sets[0]['versions'].get(p, '–'))}"
+        for p in HEADLINE_PACKAGES
+        if p in entry["packages"] and sets
+    )
+    summary = text["summary"].format(versions=versions, result=result, date=date)
+    # Folded: one line on the page; a failure with the newest releases opens itself.
     html = (
-        f'<div class="admonition {kind} tested-with" lang="{lang}">'
-        f'<p class="admonition-title">{text["title"]}</p>'
+        f'<details class="{kind} tested-with" lang="{lang}"{" open" if newest else ""}>'
+        f'<summary class="admonition-title"><strong>{text["title"]}</strong> · '
+        f"{summary}</summary>"
     )
     for names, css, headline in (
         (newest, "compat-broken", text["broken"]),
@@ -415,7 +464,6 @@ def tested_with_html(
         what = text["kinds"][first["kind"]]
         if first.get("detail"):
             what += f" ({' '.join(first['detail'].split())[:160]})"
-        joiner = "、" if language == "zh" else ", "
         html += (
             f'<p class="{css}"><strong>{headline}</strong>. '
             + text["broken_body"].format(
@@ -427,7 +475,7 @@ def tested_with_html(
             )
             + "</p>"
         )
-    return html + table + footer + "</div>"
+    return html + table + footer + "</details>"
 
 
 def broken_pages(report: dict) -> list[str]:

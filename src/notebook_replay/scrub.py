@@ -21,7 +21,10 @@ OCID_PLACEHOLDER = "replay-placeholder"
 # opc-request-id, opc-retry-token, opc-client-info, user-agent, x-ms-client-request-id, …)
 # is dropped. A list of what to keep cannot miss a header a new SDK version starts sending.
 REQUEST_HEADERS_KEPT = frozenset({"content-type", "accept"})
-RESPONSE_HEADERS_KEPT = frozenset({"content-type", "content-length", "retry-after"})
+# model-retirement-info: OCI's notice on every answer of a deprecated model (no secret in it).
+RESPONSE_HEADERS_KEPT = frozenset(
+    {"content-type", "content-length", "retry-after", "model-retirement-info"}
+)
 
 # ocid1.<resource type>.<realm>.[region][.future use].<unique id>
 OCID = re.compile(r"\bocid1\.([a-z0-9]+)\.([a-z0-9]+)\.([a-z0-9-]*)\.(?:[a-z0-9-]*\.)?([a-z0-9-]+)")

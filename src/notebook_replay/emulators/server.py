@@ -55,7 +55,7 @@ def app(script: list[replies.Entry] | None = None) -> Starlette:
             *oci.routes(script, attempts),
         ],
         exception_handlers={Exception: _emulator_bug},
-        middleware=[Middleware(_CountRequests)],
+        middleware=[Middleware(_CountRequests), Middleware(oci.RetirementHeader)],
     )
     application.state.requests = 0
     application.state.ledger_used = set()  # ledger ids the answers relied on (ledger.py)

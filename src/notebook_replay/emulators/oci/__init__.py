@@ -9,6 +9,7 @@ from starlette.routing import Route
 
 from .. import faults
 from . import chat, embed, guardrails, models, openai, rerank
+from .models import RetirementHeader as RetirementHeader  # server.py's middleware
 
 
 def routes(script, attempts: faults.Attempts) -> list[Route]:

@@ -32,6 +32,10 @@ def model_of(request: Request, body: dict, kind: str = "chat") -> tuple[str, cat
     if model.retired:
         # The service's own words (oracle/ai-optimizer issue 263): no date, no replacement.
         raise Refused(400, f"Model {model_id} 1.0.0 is retired", "oci.error.retired-model")
+    if kind == "chat" and "responses_only" in model.quirks:
+        # The chat route's own words for a multi-agent model (langchain-oracle issue 221).
+        raise Refused(400, model.quirks["responses_only"], "oci.error.responses-only")
+    announce_retirement(request, model)
     if model.kind != kind:
         raise Refused(
             400,
@@ -42,19 +46,60 @@ def model_of(request: Request, body: dict, kind: str = "chat") -> tuple[str, cat
     return model_id, model
 
 
+RETIREMENT_HEADER = "model-retirement-info"
+
+
+def announce_retirement(request: Request, model: catalog.Model) -> None:
+    """A deprecated model's answers carry model-retirement-info (ledger:
+    oci.response.retirement-info): Oracle names the header and says it gives the upcoming
+    retirement date; the value's format is not public, so the date in GetModel's format
+    is the emulator's assumption."""
+    if model.deprecated and model.retired_on:
+        ledger.use(request, "oci.response.retirement-info")
+        request.state.retirement_info = _time(model.retired_on)
+
+
+class RetirementHeader:
+    """ASGI middleware: adds model-retirement-info where a route announced one."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def sending(message):
+            value = scope.get("state", {}).get("retirement_info")
+            if message["type"] == "http.response.start" and value:
+                headers = list(message.get("headers") or [])
+                headers.append((RETIREMENT_HEADER.encode(), value.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
 # What each kind of model serves, for the wrong-model-type refusal.
 ROUTE_OF_KIND = {"chat": "chat", "embedding": "embedText", "rerank": "rerankText"}
 
 
+def _time(day: str | None) -> str | None:
+    return f"{day}T00:00:00.000Z" if day else None
+
+
 def model_summary(model: catalog.Model) -> dict:
     """A ModelSummary (oci.generative_ai.models): the OCID is a placeholder, the name is
-    the displayName; retirement shows in timeDeprecated / timeOnDemandRetired."""
+    the displayName; the lifecycle dates come from the catalog (ledger: oci.models.lifecycle):
+    timeDeprecated, and the on-demand and dedicated retirement dates, past or planned."""
     capabilities = {
         "chat": ["CHAT"] + (["IMAGE_TEXT_TO_TEXT"] if model.can("vision") else []),
         "embedding": ["TEXT_EMBEDDINGS"],
         "rerank": ["TEXT_RERANK"],
     }[model.kind]
-    retired = f"{model.retired_on}T00:00:00.000Z" if model.retired_on else None
+    deprecated = model.deprecated_on or (
+        model.retired_on if model.status in ("deprecated", "retired") else None
+    )
     return {
         "id": "ocid1.generativeaimodel.oc1.us-chicago-1.replay-placeholder",
         "compartmentId": None,
@@ -66,13 +111,16 @@ def model_summary(model: catalog.Model) -> dict:
         "timeCreated": "2025-01-01T00:00:00.000Z",
         "type": "BASE",
         "isLongTermSupported": False,
-        "timeDeprecated": retired if model.status in ("deprecated", "retired") else None,
-        "timeOnDemandRetired": retired,
+        "timeDeprecated": _time(deprecated),
+        "timeOnDemandRetired": _time(model.retired_on),
+        "timeDedicatedRetired": _time(model.dedicated_retired_on),
     }
 
 
 async def list_models(request: Request) -> Response:
-    ledger.use(request, "oci.models.list", "oci.catalog", "oci.response.request-id")
+    ledger.use(
+        request, "oci.models.list", "oci.models.lifecycle", "oci.catalog", "oci.response.request-id"
+    )
     if not authenticated(request.headers.get("authorization", "")):
         ledger.use(request, "oci.error.not-authenticated")
         return error(401, NOT_AUTHENTICATED)

@@ -30,6 +30,7 @@ from ..refusals import Refused, record_problem
 from ..replies import ScriptProblem, Turn, answer
 from .auth import authenticated
 from .errors import NOT_AUTHENTICATED, NOT_FOUND, error, json_response
+from .models import announce_retirement
 
 COMPARTMENT_HEADER = "opc-compartment-id"
 STORE_HEADER = "opc-conversation-store-id"
@@ -52,6 +53,7 @@ def model_of(request: Request, model_id) -> catalog.Model:
     if model.retired:
         raise Refused(400, f"Model {model_id} is retired.", "oci.openai.models")
     ledger.use(request, "oci.openai.models", "oci.catalog")
+    announce_retirement(request, model)
     return model
 
 

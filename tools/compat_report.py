@@ -381,7 +381,7 @@ def tested_with_html(
     if entry is None:  # a page added since the last run
         return (
             f'<details class="info tested-with" lang="{lang}">'
-            f'<summary class="admonition-title">{text["title"]}</summary>'
+            f'<summary class="admonition-title"><strong>{text["title"]}</strong></summary>'
             f"<p>{text['untested'].format(date=escape(report['tested_on']))}</p></details>"
         )
     sets = ran_sets(report)

@@ -32,7 +32,7 @@ export UV_COMPILE_BYTECODE    := 1
 # MkDocs and Material print end-of-life banners on every build; we know, and pin both.
 export NO_MKDOCS_2_WARNING    := 1
 
-.PHONY: help docs site lab test bench compat lock-upgrade lint secrets env lock record record-emulated outputs page clean
+.PHONY: help docs site lab test bench compat canary lock-upgrade lint secrets env lock record record-emulated outputs page clean
 
 help: ## List the targets (what a bare `make` does)
 	@echo "Targets (make <target>):"
@@ -84,6 +84,9 @@ $(SYNCED): $(UV) pyproject.toml uv.lock
 
 lock: $(UV) ## Re-resolve uv.lock after editing pyproject.toml
 	$(UV) lock
+
+canary: $(SYNCED) ## Record the pages live into .artifacts/canary (never cassettes/) and list retired models
+	$(BIN)/python tools/canary.py --out .artifacts/canary
 
 lock-upgrade: $(UV) ## Re-resolve uv.lock to the newest releases (the weekly CI job; then re-record what changed)
 	$(UV) lock --upgrade

@@ -136,7 +136,9 @@ def run(out: Path, names: list[str], emulated: bool, today: dt.date) -> dict:
     with cassettes_in(folder):
         for page in ready:
             try:
-                record_pages.record_page(page, emulated=emulated, keep_partial=False)
+                record_pages.record_page(
+                    page, emulated=emulated, keep_partial=False, store_outputs=False
+                )
                 recorded.append(page)
             except record_pages.RecordingFailed as problem:
                 failed[page] = str(problem)

@@ -57,9 +57,13 @@ TEXT = {
         "code": "code",
         "read": "read",
         "models": "Models the emulator knows",
-        "columns": "| Model | Status | Capabilities | Source |",
+        "columns": "| Model | Lifecycle | Capabilities | Source |",
         "active": {"active": "active", "deprecated": "deprecated", "retired": "retired"},
-        "retired_on": "retired {date}",
+        "deprecated_on": "deprecated {date}",
+        "retired_on": "on-demand retirement {date}",
+        "replacement": "replacement {id}",
+        "at_risk": "at risk: {why}",
+        "third_party": "listed by third parties only",
         "none": "none listed",
     },
     "zh": {
@@ -104,9 +108,13 @@ TEXT = {
         "code": "代码",
         "read": "查阅于",
         "models": "模拟器知道的模型",
-        "columns": "| 模型 | 状态 | 能力 | 来源 |",
+        "columns": "| 模型 | 生命周期 | 能力 | 来源 |",
         "active": {"active": "可用", "deprecated": "已弃用", "retired": "已退役"},
-        "retired_on": "{date} 退役",
+        "deprecated_on": "{date} 弃用",
+        "retired_on": "{date} 停止按需服务",
+        "replacement": "替代模型 {id}",
+        "at_risk": "有退役风险：{why}",
+        "third_party": "仅有第三方列出",
         "none": "未列出",
     },
 }
@@ -150,14 +158,23 @@ def _models(service: str, lang: str) -> list[str]:
     models = catalog.gradient() if service == "gradient" else catalog.oci()
     lines = [f"### {text['models']}", "", text["columns"], "| --- | --- | --- | --- |"]
     for model in sorted(models.values(), key=lambda m: m.id):
-        status = text["active"].get(model.status, model.status)
+        parts = [text["active"].get(model.status, model.status)]
+        if model.deprecated_on:  # "deprecated 2026-06-11" rather than "deprecated; deprecated …"
+            dated = text["deprecated_on"].format(date=model.deprecated_on)
+            parts = [dated] if model.status == "deprecated" else [*parts, dated]
         if model.retired_on:
-            status += ", " + text["retired_on"].format(date=model.retired_on)
+            parts.append(text["retired_on"].format(date=model.retired_on))
+        if model.replacement:
+            parts.append(text["replacement"].format(id=f"`{model.replacement}`"))
+        if model.listed_by == "third-party":
+            parts.append(text["third_party"])
+        if model.at_risk:
+            parts.append(text["at_risk"].format(why=model.at_risk))
         capabilities = ", ".join(k for k, v in sorted(model.capabilities.items()) if v is True)
         source = next(iter(model.sources), {})
         url = source.get("url", "")
-        cells = [f"`{model.id}`", status, capabilities or text["none"]]
-        cells.append(_source(url) if url else text["none"])
+        cited = f"{_source(url)} ({text['read']} {source.get('read')})" if url else text["none"]
+        cells = [f"`{model.id}`", "; ".join(parts), capabilities or text["none"], cited]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return lines
 

@@ -222,7 +222,12 @@ def _replayed_with_twins(page: str, env: dict) -> list[tuple[Path, object]]:
     return replayed
 
 
-def record_page(page: str, *, emulated: bool, keep_partial: bool) -> None:
+def record_page(
+    page: str, *, emulated: bool, keep_partial: bool, store_outputs: bool = True
+) -> None:
+    """Record `page` into a staging folder and, when everything succeeded, replace its
+    cassette and provenance in cassette_dir() and (with store_outputs) the notebooks'
+    outputs. The live canary (tools/canary.py) records without storing outputs."""
     committed = cassette_dir()
     root = _staging_root(committed)
     for stale in remove_stale_recordings(root, page):
@@ -242,10 +247,12 @@ def record_page(page: str, *, emulated: bool, keep_partial: bool) -> None:
         print(f"  replaying {page}.ipynb from the new recording …", flush=True)
         replayed = _replayed_with_twins(page, {"NOTEBOOK_CASSETTES": str(staging)})
         _promote(staging, page, committed)
-        for notebook, executed in replayed:
+        for notebook, executed in replayed if store_outputs else []:
             run_notebook.write(executed, notebook)
-        print(f"  wrote {shown(committed / page)}.yaml, its provenance and the outputs of "
-              f"{', '.join(n.name for n, _ in replayed)}")  # fmt: skip
+        outputs = (
+            f" and the outputs of {', '.join(n.name for n, _ in replayed)}" if store_outputs else ""
+        )
+        print(f"  wrote {shown(committed / page)}.yaml, its provenance{outputs}")
         succeeded = True
     except (RecordingFailed, NotebookReplayError, OSError) as problem:
         if keep_partial:

@@ -728,6 +728,17 @@ def test_a_deprecated_models_answers_carry_model_retirement_info_into_the_casset
     assert "oci.response.retirement-info" in oci_emu.state.ledger_used
 
 
+def test_a_gradient_embedding_model_is_listed_but_refused_on_chat(controls_app):
+    import openai
+
+    client = openai_client(controls_app[1])
+    assert "bge-m3" in [m.id for m in client.models.list()]
+    ask = dict(model="bge-m3", messages=[{"role": "user", "content": "capital of Portugal"}])
+    with pytest.raises(openai.BadRequestError, match="is an embedding model"):
+        client.chat.completions.create(**ask)
+    assert "gradient.validate.model-kind" in controls_app[0].state.ledger_used
+
+
 def test_a_model_retires_on_its_date_in_the_emulator(controls_app, monkeypatch):
     client = openai_client(controls_app[1])
     ask = dict(model="openai-gpt-5", messages=[{"role": "user", "content": "capital of Portugal"}])
@@ -883,6 +894,8 @@ def test_every_active_catalog_model_answers_and_every_retired_one_is_refused(con
 
     client = openai_client(controls_app[1])
     for model in catalog.gradient().values():
+        if model.kind != "chat":  # embedding and rerank models: refused on chat, tested above
+            continue
         ask = dict(model=model.id, messages=[{"role": "user", "content": "capital of Portugal"}])
         if model.retired:
             with pytest.raises(openai.NotFoundError):

@@ -265,14 +265,14 @@ _PHRASES = {
 }
 
 # The packages a page's one-line summary names (the rest are in the folded table).
-HEADLINE_PACKAGES = ("langchain-gradient", "langchain-oci", "langchain-community", "langchain-core")
+HEADLINE_PACKAGES = ("langchain-gradient", "langchain-oci")
 
 _TEXT = {
     "en": {
         "title": "Tested with",
-        "summary": "{versions}: {result} on {date}",
-        "all_passed": "✅ replays as shown with {sets}",
-        "some_failed": "❌ differs with {sets}",
+        "all_passed": "✅ {sets}",
+        "some_failed": "❌ {sets}",
+        "sets_word": "",
         "broken": "This page does not replay as shown with the newest releases",
         "ahead_broken": "This page does not replay once releases that other packages still "
         "hold back are forced in",
@@ -301,9 +301,9 @@ _TEXT = {
     },
     "zh": {
         "title": "测试所用版本",
-        "summary": "{versions}：{date} {result}",
-        "all_passed": "✅ 使用{sets}时回放结果与页面一致",
-        "some_failed": "❌ 使用{sets}时与页面不同",
+        "all_passed": "✅ {sets}",
+        "some_failed": "❌ {sets}",
+        "sets_word": "",
         "broken": "使用最新发布的版本时，本页无法按所示内容回放",
         "ahead_broken": "强制装入仍被其他包的版本上限挡住的新版本后，本页无法回放",
         "oldest_broken": "使用项目声明支持的最旧版本时，本页无法回放",
@@ -331,14 +331,14 @@ _TEXT = {
 
 _SHORT = {
     "en": {
-        "locked": "the locked",
-        "oldest": "the oldest claimed",
-        "newest": "the newest",
-        "newest-released": "the unpinned newest",
+        "locked": "locked",
+        "oldest": "oldest",
+        "newest": "newest",
+        "newest-released": "newest past pins",
     },
     "zh": {
         "locked": "锁定",
-        "oldest": "声明的最旧",
+        "oldest": "最旧",
         "newest": "最新",
         "newest-released": "解除上限的最新",
     },
@@ -346,12 +346,10 @@ _SHORT = {
 
 
 def _listed(names: list[str], language: str) -> str:
-    """'the locked, the newest and the oldest claimed versions' / '锁定、最新版本'."""
-    words = [_SHORT[language][n] for n in names]
-    if language == "zh":
-        return "、".join(words) + "版本"
-    head = ", ".join(words[:-1])
-    return (f"{head} and {words[-1]}" if head else words[-1]) + " versions"
+    """'locked, oldest, newest' / '锁定、最旧、最新': a summary line's set names (the
+    folded table says what each set installed)."""
+    joiner = "、" if language == "zh" else ", "
+    return joiner.join(_SHORT[language][n] for n in names) + _TEXT[language]["sets_word"]
 
 
 def lock_changes(report: dict, page: str, installed: dict[str, str]) -> dict[str, tuple]:
@@ -435,17 +433,17 @@ def tested_with_html(
     kind = "failure" if newest else ("warning" if failing else "info")
     passed = [s["name"] for s in sets if results.get(s["name"], {}).get("result") == "passed"]
     joiner = "、" if language == "zh" else ", "
-    result = (
-        text["some_failed"].format(sets=_listed(failing, language))
-        if failing
-        else text["all_passed"].format(sets=_listed(passed, language))
-    )
+    # One line: what replays as shown (✅) and, if any, what differs (❌).
+    result = text["all_passed"].format(sets=_listed(passed, language)) if passed else ""
+    if failing:
+        failed = text["some_failed"].format(sets=_listed(failing, language))
+        result = f"{result} · {failed}" if result else failed
     versions = joiner.join(
         f"{escape(p)} {escape(sets[0]['versions'].get(p, '–'))}"
         for p in HEADLINE_PACKAGES
         if p in entry["packages"] and sets
     )
-    summary = text["summary"].format(versions=versions, result=result, date=date)
+    summary = " · ".join(part for part in (versions, result, date) if part)
     # Folded: one line on the page; a failure with the newest releases opens itself.
     html = (
         f'<details class="{kind} tested-with" lang="{lang}"{" open" if newest else ""}>'

@@ -16,7 +16,7 @@ catalog/gradient.yaml. Each file is `models:`, a list of entries:
       listed_by: vendor           # vendor | third-party: who says the id is served at all
       capabilities: {tools: true, parallel_tools: false, json_schema: true, vision: false,
                      reasoning: false, reasoning_trace: false, streaming_usage: true}
-      kind: chat                  # OCI: chat (default) | embedding | rerank
+      kind: chat                  # chat (default) | embedding | rerank
       dimensions: 1024            # embedding: the vector length the model answers by default
       dimension_choices: [256]    # embedding: outputDimensions it accepts (none: not settable)
       max_input_tokens: 512       # embedding: the longest input, in tokens, before truncation
@@ -37,7 +37,8 @@ A model's `capabilities` drive what the emulator accepts and answers: image part
 for `reasoning` (marked assumed unless `reasoning_trace`), a JSON-schema response format
 unless `json_schema: false`. A capability left out is unknown. An embedding model with
 `images: true` embeds images (inputType IMAGE). The chat route answers only `kind: chat`
-models, embedText only `embedding` and rerankText only `rerank` ones.
+models, embedText only `embedding` and rerankText only `rerank` ones; Gradient's chat route
+refuses a non-chat model too.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ class Model:
     capabilities: dict = field(default_factory=dict)
     quirks: dict = field(default_factory=dict)
     sources: tuple = ()
-    kind: str = "chat"  # OCI: chat | embedding | rerank
+    kind: str = "chat"  # chat | embedding | rerank
     dimensions: int | None = None
     dimension_choices: tuple = ()
     max_input_tokens: int | None = None

@@ -153,6 +153,14 @@ def validate(request: Request, body: dict) -> catalog.Model:
             "model",
         )
     ledger.use(request, "gradient.catalog")
+    if model.kind != "chat":
+        raise Refused(
+            400,
+            f"The model `{model.id}` is a{'n' if model.kind[0] in 'ae' else ''} {model.kind} "
+            "model: it does not serve chat completions.",
+            "gradient.validate.model-kind",
+            "model",
+        )
     images = any(
         isinstance(p, dict) and p.get("type") == "image_url"
         for m in messages

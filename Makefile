@@ -10,6 +10,9 @@ VENV       := .venv
 BIN        := $(VENV)/bin
 SYNCED     := $(VENV)/.synced
 PAGE       ?=
+# PAGE, NAME and SERVICE reach the Python commands through the environment, never through a
+# shell command line, so a value such as 'x; rm -rf ~' is only ever an unknown page name.
+export PAGE NAME SERVICE
 # Spread the suite across cores (pytest-xdist, one module per worker, the longest first:
 # conftest.py). Plain pytest, or `pytest -p no:xdist`, runs serially.
 PYTEST_PARALLEL ?= -n auto --dist loadscope --no-loadscope-reorder
@@ -92,16 +95,16 @@ lock-upgrade: $(UV) ## Re-resolve uv.lock to the newest releases (the weekly CI 
 	$(UV) lock --upgrade
 
 record-emulated: $(SYNCED) ## Re-record cassettes against the local emulator: make record-emulated [PAGE=gradient]
-	$(BIN)/python -m notebook_replay.recording.record_pages --emulated $(PAGE)
+	$(BIN)/python -m notebook_replay.recording.record_pages --emulated
 
 record: $(SYNCED) ## Re-record cassettes against the real services (needs credentials): make record [PAGE=gradient]
-	$(BIN)/python -m notebook_replay.recording.record_pages $(PAGE)
+	$(BIN)/python -m notebook_replay.recording.record_pages
 
 outputs: $(SYNCED) ## Refresh the stored outputs from the cassettes as they are (after editing a page or a translation)
-	$(BIN)/python -m notebook_replay.recording.record_pages --outputs-only $(PAGE)
+	$(BIN)/python -m notebook_replay.recording.record_pages --outputs-only
 
 page: $(SYNCED) ## Scaffold a page: make page NAME=my_page SERVICE=gradient|oci (both twins, a reply script, the nav entry)
-	$(BIN)/python -m notebook_replay.recording.new_page "$(NAME)" "$(SERVICE)"
+	$(BIN)/python -m notebook_replay.recording.new_page
 
 clean: ## Remove .venv, .tools and the built site
 	rm -rf $(VENV) $(TOOLS) site

@@ -130,3 +130,21 @@ def test_make_lab_serves_a_notebook_in_replay_mode_on_loopback():
             os.killpg(lab.pid, signal.SIGKILL)
             lab.wait(timeout=5)
         lab.stdout.close()
+
+
+@pytest.mark.parametrize("target", ["record-emulated", "record", "outputs"])
+def test_a_page_name_never_reaches_a_shell(tmp_path, target):
+    """PAGE travels through the environment: a value with shell syntax in it is only an
+    unknown page name, refused before anything is recorded."""
+    planted = tmp_path / "ran"
+    refused = make(target, f"PAGE=x; touch {planted}", timeout=60)
+    assert refused.returncode != 0
+    assert "No notebook for x;" in refused.stderr
+    assert not planted.exists()
+
+
+def test_a_scaffolded_page_name_never_reaches_a_shell(tmp_path):
+    planted = tmp_path / "ran"
+    refused = make("page", f"NAME=x; touch {planted}", "SERVICE=oci", timeout=60)
+    assert refused.returncode != 0 and "use lower case letters" in refused.stderr
+    assert not planted.exists()

@@ -258,6 +258,48 @@ def test_a_full_disk_fails_the_recording_naming_the_file_and_changes_nothing(rep
         subprocess.run(["umount", str(disk)], check=True)
 
 
+def _notebooks_on_a_tmpfs(repo: Path, tmp_path: Path, free: int, read_only: bool = False):
+    """The copy's notebooks/ on a tmpfs of its own: `free` bytes left, or mounted read-only
+    (root writes through a mode of 0555, not through a read-only mount)."""
+    folder = repo / "notebooks"
+    saved = tmp_path / "saved"
+    shutil.copytree(folder, saved)
+    used = sum(p.stat().st_size for p in saved.rglob("*") if p.is_file())
+    size = used + free + 256 * 1024
+    if subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)]
+    ).returncode:
+        pytest.skip("cannot mount a tmpfs here (needs root): the notebooks/ faults are not checked")
+    shutil.copytree(saved, folder, dirs_exist_ok=True)
+    with open(folder / ".filler", "wb") as filler:
+        filler.write(b"\0" * max(0, shutil.disk_usage(folder).free - free))
+    if read_only:
+        subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+    return folder
+
+
+@pytest.mark.parametrize("fault", ["full", "read-only"])
+def test_a_notebooks_folder_that_cannot_take_the_outputs_changes_nothing(repo, tmp_path, fault):
+    """The cassette, its provenance and both notebooks are one swap: the notebooks are
+    written beside their targets before anything is renamed, so a full or read-only
+    notebooks/ leaves the committed cassette as it was too."""
+    before = committed(repo)
+    folder = _notebooks_on_a_tmpfs(repo, tmp_path, free=4096, read_only=fault == "read-only")
+    try:
+        failed = record(repo)
+        assert failed.returncode == 1, failed.stdout + failed.stderr
+        reason = "No space left on device" if fault == "full" else "Read-only file system"
+        assert reason in failed.stderr
+        assert f"Could not write {folder}/{PAGE}" in failed.stderr
+        assert "Nothing was changed" in failed.stderr
+        assert committed(repo) == before
+        litter = [p.name for p in folder.iterdir() if p.name.startswith(f".{PAGE}")]
+        litter += [p.name for p in (repo / "cassettes").iterdir() if p.name.startswith(".")]
+        assert litter in ([], [".recording"]), litter
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
 def test_a_translation_whose_code_differs_is_refused_before_anything_is_recorded(repo):
     twin = repo / "notebooks" / f"{PAGE}.zh.ipynb"
     original = twin.read_bytes()

@@ -9,6 +9,7 @@ Record it next (`make record-emulated PAGE=<page>`), then grow it one section at
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -116,7 +117,9 @@ def scaffold(name: str, service: str) -> list[Path]:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2:
+    # `make page NAME=… SERVICE=…` passes both through the environment, not a command line.
+    argv = argv or [os.environ.get("NAME", ""), os.environ.get("SERVICE", "")]
+    if len(argv) != 2 or not all(argv):
         raise SystemExit("usage: make page NAME=<page> SERVICE=<gradient|oci>")
     for path in scaffold(*argv):
         print(f"wrote {path.relative_to(REPO_ROOT)}")

@@ -37,6 +37,7 @@ from ..cassette import write_atomically
 from ..errors import NotebookReplayError
 from ..session import cassette_dir, shown
 from . import record_mode, run_notebook, twins
+from .file_swap import FileSwap
 
 EXPECTED_ERROR_TAGS = ("raises-exception", "expected-error")
 KEEP_PARTIAL_VARIABLE = "KEEP_PARTIAL"
@@ -154,17 +155,23 @@ def write_fidelity_report(staged: Path) -> tuple[Path, Path]:
     return fidelity.write_report(staged, server.app())
 
 
-def _promote(staging: Path, page: str, committed: Path) -> None:
-    """Replace the committed pair by the staged one: both renames within one folder tree
-    on one file system, each atomic, the cassette's provenance last (a live recording's
-    fidelity report goes first)."""
+def _promote(staging: Path, page: str, committed: Path, notebooks=()) -> None:
+    """Replace the committed files by the staged ones in one FileSwap: a live recording's
+    fidelity report, the cassette, its provenance and the notebooks' outputs (`notebooks`:
+    (path, executed notebook) pairs) are all written beside their targets first, then
+    renamed together, or none is."""
     staged = staging / f"{page}.yaml"
     reports = [staging / f"{page}.fidelity.json", staging / f"{page}.fidelity.md"]
-    for source in [*(r for r in reports if r.exists()), staged, provenance.provenance_path(staged)]:
-        target = committed / source.name
-        if target.exists():
-            os.chmod(source, target.stat().st_mode & 0o7777)
-        os.replace(source, target)
+    with FileSwap() as swap:
+        for source in [
+            *(r for r in reports if r.exists()),
+            staged,
+            provenance.provenance_path(staged),
+        ]:
+            swap.stage_file(source, committed / source.name)
+        for path, executed in notebooks:
+            swap.stage_text(path, run_notebook.render(executed))
+        swap.commit()
 
 
 def _staging_root(committed: Path) -> Path:
@@ -246,9 +253,7 @@ def record_page(
                 print(f"  compared with the emulator: {shown(committed / report.name)}")
         print(f"  replaying {page}.ipynb from the new recording …", flush=True)
         replayed = _replayed_with_twins(page, {"NOTEBOOK_CASSETTES": str(staging)})
-        _promote(staging, page, committed)
-        for notebook, executed in replayed if store_outputs else []:
-            run_notebook.write(executed, notebook)
+        _promote(staging, page, committed, replayed if store_outputs else ())
         outputs = (
             f" and the outputs of {', '.join(n.name for n, _ in replayed)}" if store_outputs else ""
         )
@@ -298,8 +303,11 @@ def main(argv: list[str]) -> int:
         action="store_true",
         help="record nothing: refresh the stored outputs by replaying the existing cassettes",
     )
-    parser.add_argument("pages", nargs="*", help="page names (default: all)")
+    parser.add_argument(
+        "pages", nargs="*", help="page names (default: $PAGE, as make passes it, or all)"
+    )
     args = parser.parse_args(argv)
+    args.pages = args.pages or os.environ.get("PAGE", "").split()
     keep_partial = os.environ.get(KEEP_PARTIAL_VARIABLE, "") not in ("", "0")
     try:
         names = pages_to_record(args.pages)

@@ -123,8 +123,13 @@ def _rules_cached() -> list:
     return _RULES
 
 
-def write(notebook, path: Path) -> None:
-    """Validate, then write in place of the old file all at once."""
+def render(notebook) -> str:
+    """The notebook's file text, validated."""
     nbformat.validate(notebook)
     text = nbformat.writes(notebook)
-    write_atomically(path, text if text.endswith("\n") else text + "\n")
+    return text if text.endswith("\n") else text + "\n"
+
+
+def write(notebook, path: Path) -> None:
+    """Validate, then write in place of the old file all at once."""
+    write_atomically(path, render(notebook))

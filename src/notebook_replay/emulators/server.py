@@ -33,6 +33,33 @@ async def _emulator_bug(request: Request, problem: Exception):
     return JSONResponse({"message": f"emulator error: {type(problem).__name__}"}, 500)
 
 
+class _ContainBugs:
+    """An emulator defect answers its 500 (see _emulator_bug) and the server carries on: the
+    exception is not raised past this point, so uvicorn keeps the keep-alive connection
+    instead of dropping it (and resetting the client's next request)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def sending(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as problem:
+            if started:  # half an answer is out: nothing sensible to add
+                raise
+            response = await _emulator_bug(Request(scope), problem)
+            await response(scope, receive, send)
+
+
 class _CountRequests:
     """Counts every HTTP request in app.state.requests, for tests that prove none arrived."""
 
@@ -55,7 +82,11 @@ def app(script: list[replies.Entry] | None = None) -> Starlette:
             *oci.routes(script, attempts),
         ],
         exception_handlers={Exception: _emulator_bug},
-        middleware=[Middleware(_CountRequests), Middleware(oci.RetirementHeader)],
+        middleware=[
+            Middleware(_CountRequests),
+            Middleware(oci.RetirementHeader),
+            Middleware(_ContainBugs),
+        ],
     )
     application.state.requests = 0
     application.state.ledger_used = set()  # ledger ids the answers relied on (ledger.py)

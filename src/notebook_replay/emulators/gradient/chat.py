@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .. import controls, faults, ledger
+from ..bodies import BadBody, parse_json
 from ..refusals import Refused, record_problem
 from ..replies import ScriptProblem, answer
 from .chat_answers import completion
@@ -47,10 +48,16 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
         ledger.use(request, "gradient.auth.bearer")
         raw = await request.body()
         try:
-            body = json.loads(raw)
-        except ValueError:
+            body = parse_json(raw, request.headers.get("content-type"))
+        except BadBody as bad:
+            if bad.status == 413:
+                ledger.use(request, "gradient.error.too-large")
+                return error(413, bad.message)
             ledger.use(request, "gradient.error.invalid-json")
-            return error(400, "We could not parse the JSON body of your request.")
+            return error(400, f"We could not parse the JSON body of your request. {bad.message}")
+        if not isinstance(body, dict):
+            ledger.use(request, "gradient.error.invalid-json")
+            return error(400, "We could not parse the JSON body of your request: not an object.")
         # Ids in the answer derive from what was asked, not from the body's key order
         # (ChatGradient's order changes run to run): a re-recording keeps them.
         raw = json.dumps(body, sort_keys=True).encode()

@@ -13,7 +13,8 @@ from starlette.routing import Route
 from .. import controls, faults, ledger
 from ..refusals import Refused, record_problem
 from ..replies import ScriptProblem, answer
-from .auth import authenticated
+from . import shapes
+from .auth import authenticated, read_body
 from .chat_answers import cohere_response, cohere_v2_response, generic_response, openai_family
 from .chat_requests import SAMPLING, turn_of, validate
 from .chat_stream import (
@@ -61,10 +62,8 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
         raw = await request.body()
         turn = None
         try:
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                raise Refused(400, MALFORMED, "oci.error.malformed") from None
+            body = read_body(raw, request.headers.get("content-type"))
+            shapes.check_body(body, "ChatDetails")
             raw = json.dumps(body, sort_keys=True).encode()  # ids from content, not key order
             try:
                 model_id, model, chat_request = validate(request, body)

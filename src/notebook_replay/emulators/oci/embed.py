@@ -116,7 +116,7 @@ def cut(text: str, truncate: str, limit: int | None) -> str:
 def routes() -> list[Route]:
     async def embed_text(request: Request) -> Response:
         ledger.use(request, "oci.endpoint.embed", "oci.response.request-id")
-        body = await signed_body(request)
+        body = await signed_body(request, "EmbedTextDetails")
         if isinstance(body, Response):
             return body
         try:

@@ -23,10 +23,11 @@ from starlette.routing import Route
 
 from ...providers import OCI_PLACEHOLDER_COMPARTMENT
 from .. import ANSWERED_AT, catalog, controls, ledger, tokens
+from ..bodies import BadBody, parse_json
 from ..gradient.chat_answers import completion
 from ..gradient.chat_requests import text_of, turn_of
 from ..gradient.chat_stream import stream_events
-from ..refusals import Refused, record_problem
+from ..refusals import TYPE_NAMES, Refused, record_problem
 from ..replies import ScriptProblem, Turn, answer
 from .auth import authenticated
 from .errors import NOT_AUTHENTICATED, NOT_FOUND, error, json_response
@@ -46,9 +47,74 @@ def openai_usage(reply: controls.Reply) -> dict:
     }
 
 
+# The OpenAI request fields the emulator reads, and their JSON types (the openai SDK's
+# request types: the contract these routes follow). A field of another type is a 400 naming it.
+OPENAI_FIELDS = {
+    "model": "string",
+    "messages": "array",
+    "tools": "array",
+    "stream": "boolean",
+    "store": "boolean",
+    "text": "object",
+    "reasoning": "object",
+    "stream_options": "object",
+    "response_format": "object",
+    "metadata": "object",
+    "instructions": "string",
+    "previous_response_id": "string",
+    "reasoning_effort": "string",
+    "parallel_tool_calls": "boolean",
+    "temperature": "number",
+    "top_p": "number",
+    "max_tokens": "integer",
+    "max_completion_tokens": "integer",
+    "max_output_tokens": "integer",
+    "n": "integer",
+    "seed": "integer",
+}
+
+
+def check_openai_fields(body: dict) -> None:
+    for name, kind in OPENAI_FIELDS.items():
+        value = body.get(name)
+        words, ok = TYPE_NAMES[kind]
+        if value is not None and not ok(value):
+            raise Refused(400, f"Invalid type for '{name}': expected {words}.", "oci.openai.errors")
+    for index, message in enumerate(body.get("messages") or []):
+        if not isinstance(message, dict) or not isinstance(message.get("role"), str):
+            raise Refused(
+                400,
+                f"Invalid value for 'messages[{index}]': expected an object with a role.",
+                "oci.openai.errors",
+            )
+    for index, tool in enumerate(body.get("tools") or []):
+        function = tool.get("function", tool) if isinstance(tool, dict) else None
+        if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+            raise Refused(
+                400,
+                f"Missing required parameter: 'tools[{index}].function.name'.",
+                "oci.openai.errors",
+            )
+    given = body.get("input")
+    if given is not None and not isinstance(given, (str, list)):
+        raise Refused(
+            400, "Invalid type for 'input': expected a string or an array.", "oci.openai.errors"
+        )
+
+
 def model_of(request: Request, model_id) -> catalog.Model:
+    if not isinstance(model_id, str):
+        raise Refused(400, "Invalid type for 'model': expected a string.", "oci.openai.errors")
     model = catalog.oci().get(model_id)
-    if model is None or model.kind != "chat":
+    if model is not None and model.kind != "chat":
+        # A 404 as the OpenAI contract answers a model of the wrong kind, but naming why.
+        raise Refused(
+            404,
+            f"The model {model_id} is a{'n' if model.kind[0] in 'ae' else ''} {model.kind} "
+            "model: it does not serve chat completions or responses.",
+            "oci.openai.models",
+        )
+    if model is None:
         raise Refused(404, NOT_FOUND, "oci.openai.models")
     if model.retired:
         raise Refused(400, f"Model {model_id} is retired.", "oci.openai.models")
@@ -251,15 +317,17 @@ def routes(script) -> list[Route]:
         raw = await request.body()
         try:
             _check(request)
-            body = json.loads(raw)
+            try:
+                body = parse_json(raw, request.headers.get("content-type"))
+            except BadBody as bad:
+                too_large = bad.status == 413
+                which = "oci.error.too-large" if too_large else "oci.openai.errors"
+                raise Refused(bad.status, bad.message, which) from None
             if not isinstance(body, dict):
-                raise ValueError
+                raise Refused(400, "The body is not a JSON object.", "oci.openai.errors")
+            check_openai_fields(body)
         except Refused as refusal:
             return _refused(request, refusal)
-        except ValueError:
-            return _refused(
-                request, Refused(400, "The body is not a JSON object.", "oci.openai.errors")
-            )
         return json.dumps(body, sort_keys=True).encode(), body
 
     def _refused(request: Request, refusal: Refused) -> Response:
@@ -283,7 +351,15 @@ def routes(script) -> list[Route]:
         raw, body = got
         turn = None
         try:
-            turn = turn_for(request, body)
+            try:
+                turn = turn_for(request, body)
+            except (AttributeError, KeyError, TypeError, ValueError) as unreadable:
+                raise Refused(
+                    400,
+                    f"The request could not be read ({type(unreadable).__name__}): check the "
+                    "shapes of its messages, input and tools against the OpenAI API.",
+                    "oci.openai.errors",
+                ) from None
             reply = controls.shape(turn, answer(script, turn))
         except Refused as refusal:
             return _refused(request, refusal)

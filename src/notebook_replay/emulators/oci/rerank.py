@@ -65,7 +65,7 @@ def validate(request: Request, body) -> tuple[str, str, list[str], int]:
 def routes() -> list[Route]:
     async def rerank_text(request: Request) -> Response:
         ledger.use(request, "oci.endpoint.rerank", "oci.response.request-id")
-        body = await signed_body(request)
+        body = await signed_body(request, "RerankTextDetails")
         if isinstance(body, Response):
             return body
         try:

@@ -145,7 +145,11 @@ def test_a_stored_response_without_a_conversation_store_is_a_400(oci_page):
             "not found",
         ),
         (lambda: oci_openai(model="openai.gpt-9", store=False), 404, "not found"),
-        (lambda: oci_openai(model="cohere.embed-v4.0", use_responses_api=False), 404, "is an embedding model"),
+        (
+            lambda: oci_openai(model="cohere.embed-v4.0", use_responses_api=False),
+            404,
+            "is an embedding model",
+        ),
         (lambda: oci_openai(model="meta.llama-3.1-70b-instruct", store=False), 400, "retired"),
     ],
     ids=["other-compartment", "unknown-model", "embedding-model", "retired-model"],

@@ -6,8 +6,9 @@ with the JSON names in `attribute_map`), and the polymorphic ones (ServingMode, 
 Message, ChatContent, ToolDefinition …) say which subclass a body is (`get_subtype`). A field
 of the wrong JSON type is a 400 in the service's own evidenced words ("Please pass in correct
 format of request.", which names no field; the refusal keeps the path, `servingMode.modelId`,
-as its `param` for the emulator's own messages and tests); an unknown subtype or a field the model does not declare is left to the
-route (the service ignores unknown fields). Nothing here depends on a model id.
+as its `param` for the emulator's own messages and tests); an unknown subtype or a field the
+model does not declare is left to the route (the service ignores unknown fields). Nothing
+here depends on a model id.
 """
 
 from __future__ import annotations

@@ -300,6 +300,22 @@ def test_a_notebooks_folder_that_cannot_take_the_outputs_changes_nothing(repo, t
         subprocess.run(["umount", str(folder)], check=True)
 
 
+def test_a_read_only_cassettes_folder_is_named_in_one_clear_line(repo, tmp_path):
+    folder = tmp_path / "cassettes"
+    folder.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(folder)]).returncode:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        shutil.copytree(repo / "cassettes", folder, dirs_exist_ok=True)
+        subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+        failed = record(repo, env={"NOTEBOOK_CASSETTES": str(folder)})
+        assert failed.returncode == 1
+        assert f"Recording {PAGE} cannot start: {folder} is not writable" in failed.stderr
+        assert "Traceback" not in failed.stderr
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
 def test_a_translation_whose_code_differs_is_refused_before_anything_is_recorded(repo):
     twin = repo / "notebooks" / f"{PAGE}.zh.ipynb"
     original = twin.read_bytes()

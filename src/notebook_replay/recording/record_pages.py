@@ -236,10 +236,17 @@ def record_page(
     cassette and provenance in cassette_dir() and (with store_outputs) the notebooks'
     outputs. The live canary (tools/canary.py) records without storing outputs."""
     committed = cassette_dir()
-    root = _staging_root(committed)
-    for stale in remove_stale_recordings(root, page):
-        print(f"removed {shown(stale)}, left by a recording that was killed", flush=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{page}-{os.getpid()}-", dir=root))
+    try:
+        root = _staging_root(committed)
+        for stale in remove_stale_recordings(root, page):
+            print(f"removed {shown(stale)}, left by a recording that was killed", flush=True)
+        staging = Path(tempfile.mkdtemp(prefix=f"{page}-{os.getpid()}-", dir=root))
+    except OSError as problem:
+        raise RecordingFailed(
+            f"Recording {page} cannot start: {shown(committed)} is not writable "
+            f"({problem.strerror or problem}). Nothing was recorded or changed; make the "
+            "folder writable (or point NOTEBOOK_CASSETTES at one that is) and record again."
+        ) from None
     succeeded = False
     try:
         with emulator_environment(emulated) as (env, application):

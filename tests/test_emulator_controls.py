@@ -665,7 +665,8 @@ def test_gradient_models_mirror_the_catalog(controls_app):
     assert listed == sorted(m.id for m in catalog.gradient().values() if not m.retired)
 
 
-def test_oci_list_models_shows_the_catalog_with_retirements(oci_emu):
+def oci_models_by_name() -> dict:
+    """GET /models on the management host, through the OCI SDK, by display name."""
     import oci
 
     client = oci.generative_ai.GenerativeAiClient(
@@ -673,7 +674,11 @@ def test_oci_list_models_shows_the_catalog_with_retirements(oci_emu):
         service_endpoint="https://generativeai.us-chicago-1.oci.oraclecloud.com",
     )
     items = client.list_models(os.environ["OCI_COMPARTMENT_ID"]).data.items
-    by_name = {m.display_name: m for m in items}
+    return {m.display_name: m for m in items}
+
+
+def test_oci_list_models_shows_the_catalog_with_retirements(oci_emu):
+    by_name = oci_models_by_name()
     assert set(by_name) == set(catalog.oci())
     retired = by_name["cohere.command-r-16k"]
     assert retired.time_on_demand_retired.date().isoformat() == "2025-01-16"
@@ -682,14 +687,7 @@ def test_oci_list_models_shows_the_catalog_with_retirements(oci_emu):
 
 
 def test_oci_list_models_carries_each_models_lifecycle_dates(oci_emu):
-    import oci
-
-    client = oci.generative_ai.GenerativeAiClient(
-        oci.config.from_file(os.environ["OCI_CONFIG_FILE"]),
-        service_endpoint="https://generativeai.us-chicago-1.oci.oraclecloud.com",
-    )
-    items = client.list_models(os.environ["OCI_COMPARTMENT_ID"]).data.items
-    by_name = {m.display_name: m for m in items}
+    by_name = oci_models_by_name()
     gpt5, v3 = by_name["openai.gpt-5"], by_name["cohere.embed-english-v3.0"]
     assert (
         gpt5.time_deprecated.date().isoformat(),

@@ -36,7 +36,8 @@ import sys
 from pathlib import Path
 
 from notebook_replay import pages
-from notebook_replay.providers import _oci_config_path
+from notebook_replay.errors import NotebookReplayError
+from notebook_replay.providers import SERVICES
 from notebook_replay.recording import lifecycle, record_pages
 
 REPO = Path(__file__).resolve().parents[1]
@@ -48,16 +49,24 @@ RETIRED_WORDS = re.compile(
 )
 
 
-def credentials() -> dict[str, bool]:
-    """Which services this environment can call live."""
-    return {
-        "gradient": bool(os.environ.get("DIGITALOCEAN_INFERENCE_KEY")),
-        "oci": bool(os.environ.get("OCI_COMPARTMENT_ID")) and _oci_config_path().is_file(),
-    }
+def missing_credentials() -> dict[str, str]:
+    """For each service this environment cannot call live, what it lacks: the provider's
+    credential variables (providers.SERVICES), then its own live check (OCI: a config)."""
+    missing = {}
+    for service, provider in SERVICES.items():
+        unset = [c.variable for c in provider.credentials if not os.environ.get(c.variable)]
+        if unset:
+            missing[service] = " and ".join(unset)
+            continue
+        try:
+            provider.check_live()
+        except NotebookReplayError as problem:
+            missing[service] = str(problem).split(". ")[0]  # its first sentence
+    return missing
 
 
 def services_of(page: str) -> list[str]:
-    return pages.service_of(page, ["gradient", "oci"]).split("+")
+    return pages.service_of(page, sorted(SERVICES)).split("+")
 
 
 @contextlib.contextmanager
@@ -127,9 +136,9 @@ def summary(result: dict) -> str:
 
 def run(out: Path, names: list[str], emulated: bool, today: dt.date) -> dict:
     out.mkdir(parents=True, exist_ok=True)
-    have = credentials()
+    lacking = missing_credentials()
     wanted = record_pages.pages_to_record(names)
-    ready = [p for p in wanted if emulated or all(have[s] for s in services_of(p))]
+    ready = [p for p in wanted if emulated or not set(services_of(p)) & set(lacking)]
     skipped = [p for p in wanted if p not in ready]
     recorded, failed, retired_errors = [], {}, {}
     folder = out / "cassettes"
@@ -145,11 +154,7 @@ def run(out: Path, names: list[str], emulated: bool, today: dt.date) -> dict:
                 if retired_in(str(problem)):
                     retired_errors[page] = retired_in(str(problem))
     problems, soon = lifecycle.findings(today)
-    needs = {
-        "gradient": "DIGITALOCEAN_INFERENCE_KEY",
-        "oci": "OCI_COMPARTMENT_ID and an OCI config",
-    }
-    missing = [f"{s} ({needs[s]})" for s, ok in have.items() if not ok]
+    missing = [f"{service} ({what})" for service, what in lacking.items()]
     result = {
         "date": today.isoformat(),
         "emulated": emulated,

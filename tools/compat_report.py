@@ -270,9 +270,6 @@ HEADLINE_PACKAGES = ("langchain-gradient", "langchain-oci")
 _TEXT = {
     "en": {
         "title": "Tested with",
-        "all_passed": "✅ {sets}",
-        "some_failed": "❌ {sets}",
-        "sets_word": "",
         "broken": "This page does not replay as shown with the newest releases",
         "ahead_broken": "This page does not replay once releases that other packages still "
         "hold back are forced in",
@@ -301,9 +298,6 @@ _TEXT = {
     },
     "zh": {
         "title": "测试所用版本",
-        "all_passed": "✅ {sets}",
-        "some_failed": "❌ {sets}",
-        "sets_word": "",
         "broken": "使用最新发布的版本时，本页无法按所示内容回放",
         "ahead_broken": "强制装入仍被其他包的版本上限挡住的新版本后，本页无法回放",
         "oldest_broken": "使用项目声明支持的最旧版本时，本页无法回放",
@@ -348,8 +342,7 @@ _SHORT = {
 def _listed(names: list[str], language: str) -> str:
     """'locked, oldest, newest' / '锁定、最旧、最新': a summary line's set names (the
     folded table says what each set installed)."""
-    joiner = "、" if language == "zh" else ", "
-    return joiner.join(_SHORT[language][n] for n in names) + _TEXT[language]["sets_word"]
+    return ("、" if language == "zh" else ", ").join(_SHORT[language][n] for n in names)
 
 
 def lock_changes(report: dict, page: str, installed: dict[str, str]) -> dict[str, tuple]:
@@ -434,10 +427,11 @@ def tested_with_html(
     passed = [s["name"] for s in sets if results.get(s["name"], {}).get("result") == "passed"]
     joiner = "、" if language == "zh" else ", "
     # One line: what replays as shown (✅) and, if any, what differs (❌).
-    result = text["all_passed"].format(sets=_listed(passed, language)) if passed else ""
-    if failing:
-        failed = text["some_failed"].format(sets=_listed(failing, language))
-        result = f"{result} · {failed}" if result else failed
+    result = " · ".join(
+        f"{mark} {_listed(names, language)}"
+        for mark, names in (("✅", passed), ("❌", failing))
+        if names
+    )
     versions = joiner.join(
         f"{escape(p)} {escape(sets[0]['versions'].get(p, '–'))}"
         for p in HEADLINE_PACKAGES

@@ -154,8 +154,17 @@ def models_in(cassette_dict: dict) -> list[str]:
             data = json.loads(body)
         except (ValueError, TypeError):
             continue
-        serving = data.get("servingMode") or {}
-        model = data.get("model") or serving.get("modelId") or serving.get("endpointId")
+        model = model_named(data)
         if model and model not in models:
             models.append(model)
     return models
+
+
+def model_named(body) -> str | None:
+    """The model a request body names: Gradient's and the OpenAI routes' `model`, OCI's
+    `servingMode.modelId` (or a dedicated endpoint's `endpointId`)."""
+    if not isinstance(body, dict):
+        return None
+    serving = body.get("servingMode") if isinstance(body.get("servingMode"), dict) else {}
+    model = body.get("model") or serving.get("modelId") or serving.get("endpointId")
+    return model if isinstance(model, str) else None

@@ -51,6 +51,20 @@ def wrong_type(body: dict, fields: dict[str, str | tuple[str, ...]]) -> tuple[st
     return None
 
 
+# What reading a message or tool definition of an unexpected shape raises.
+READ_ERRORS = (AttributeError, KeyError, TypeError, ValueError)
+
+
+def unreadable(problem: Exception, ledger_id: str) -> Refused:
+    """The 400 for a request whose messages or tools could not be read (one of READ_ERRORS)."""
+    return Refused(
+        400,
+        f"The request could not be read: {type(problem).__name__} in a message or tool "
+        "definition (check their JSON shapes).",
+        ledger_id,
+    )
+
+
 def record_problem(request, service: str, model: str, prompt: str, problem) -> str:
     """Append a reply-script problem to app.state.problems; return the error message."""
     from .replies import PROBLEM_PREFIX

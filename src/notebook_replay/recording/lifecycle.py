@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import pages as page_list
+from .. import provenance
 from ..cassette import ReadableYaml
 from ..emulators import catalog
 
@@ -73,14 +74,10 @@ def requested_models(cassette: Path) -> dict[str, list[bool]]:
     found: dict[str, list[bool]] = {}
     for interaction in data.get("interactions") or []:
         try:
-            body = json.loads(interaction["request"].get("body") or "")
+            model = provenance.model_named(json.loads(interaction["request"].get("body") or ""))
         except (ValueError, TypeError):
             continue
-        if not isinstance(body, dict):
-            continue
-        serving = body.get("servingMode") if isinstance(body.get("servingMode"), dict) else {}
-        model = body.get("model") or serving.get("modelId")
-        if isinstance(model, str):
+        if model:
             response = interaction["response"]
             headers = {k.lower() for k in response.get("headers") or {}}
             shown = int(response["status"]["code"]) >= 400 or RETIREMENT_HEADER in headers
@@ -88,15 +85,20 @@ def requested_models(cassette: Path) -> dict[str, list[bool]]:
     return found
 
 
-def cells_naming(notebook: Path, model: str) -> list[tuple[str, list[str]]]:
-    """(cell id, tags) of every code cell that names the model id in quotes."""
-    quoted = re.compile(rf"""["']{re.escape(model)}["']""")
+def code_cells(notebook: Path) -> list[tuple[str, list[str], str]]:
+    """(id, tags, source) of every code cell."""
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
     return [
-        (str(c.get("id")), list(c.get("metadata", {}).get("tags") or []))
+        (str(c.get("id")), list(c.get("metadata", {}).get("tags") or []), "".join(c["source"]))
         for c in cells
-        if c["cell_type"] == "code" and quoted.search("".join(c["source"]))
+        if c["cell_type"] == "code"
     ]
+
+
+def cells_naming(cells: list[tuple[str, list[str], str]], model: str) -> list[tuple[str, list]]:
+    """(cell id, tags) of the code cells that name the model id in quotes."""
+    quoted = re.compile(rf"""["']{re.escape(model)}["']""")
+    return [(cell, tags) for cell, tags, source in cells if quoted.search(source)]
 
 
 def findings(
@@ -121,11 +123,12 @@ def findings(
         cassette = cassettes / f"{page}.yaml"
         if not cassette.exists():
             continue
+        cells_of_page = code_cells(notebooks / f"{page}.ipynb")
         for model_id, shown in requested_models(cassette).items():
             model = models.get(model_id)
             if model is None:  # a dedicated endpoint's OCID, or an id the page shows refused
                 continue
-            cells = cells_naming(notebooks / f"{page}.ipynb", model_id)
+            cells = cells_naming(cells_of_page, model_id)
             declared = bool(cells) and all(DECLARED_TAG in tags for _, tags in cells)
             finding = Finding(
                 page=page,

@@ -85,6 +85,11 @@ class Model:
         """True only when the catalog says explicitly that the model lacks it."""
         return self.capabilities.get(capability) is False
 
+    @property
+    def kind_phrase(self) -> str:
+        """'a chat model', 'an embedding model', 'a rerank model': for refusals."""
+        return f"a{'n' if self.kind[0] in 'aeiou' else ''} {self.kind} model"
+
     def status_on(self, day: dt.date) -> str:
         """active, deprecated or retired on `day`, from the dates the vendor published."""
         if self.retired_on:  # the date decides, whatever the source said on the day read

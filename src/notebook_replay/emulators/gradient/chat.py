@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from .. import controls, faults, ledger
 from ..bodies import BadBody, parse_json
-from ..refusals import Refused, record_problem
+from ..refusals import READ_ERRORS, Refused, record_problem, unreadable
 from ..replies import ScriptProblem, answer
 from .chat_answers import completion
 from .chat_requests import KNOWN_FIELDS, SAMPLING, turn_of, validate
@@ -70,13 +70,8 @@ def routes(script, attempts: faults.Attempts) -> list[Route]:
                 ledger.use(request, "gradient.control.sampling-no-effect")
             try:
                 turn = turn_of(body, model)
-            except (AttributeError, KeyError, TypeError, ValueError) as unreadable:
-                raise Refused(
-                    400,
-                    f"The request could not be read: {type(unreadable).__name__} in a "
-                    "message or tool definition (check their JSON shapes).",
-                    "gradient.validate.types",
-                ) from None
+            except READ_ERRORS as problem:
+                raise unreadable(problem, "gradient.validate.types") from None
             reply = controls.shape(turn, answer(script, turn))
         except Refused as refused:
             ledger.use(request, refused.ledger_id)

@@ -156,8 +156,7 @@ def validate(request: Request, body: dict) -> catalog.Model:
     if model.kind != "chat":
         raise Refused(
             400,
-            f"The model `{model.id}` is a{'n' if model.kind[0] in 'ae' else ''} {model.kind} "
-            "model: it does not serve chat completions.",
+            f"The model `{model.id}` is {model.kind_phrase}: it does not serve chat completions.",
             "gradient.validate.model-kind",
             "model",
         )

@@ -35,14 +35,14 @@ def model_of(request: Request, body: dict, kind: str = "chat") -> tuple[str, cat
     if kind == "chat" and "responses_only" in model.quirks:
         # The chat route's own words for a multi-agent model (langchain-oracle issue 221).
         raise Refused(400, model.quirks["responses_only"], "oci.error.responses-only")
-    announce_retirement(request, model)
     if model.kind != kind:
         raise Refused(
             400,
-            f"The model {model_id} is a{'n' if model.kind[0] in 'ae' else ''} {model.kind} "
-            f"model: it does not serve {ROUTE_OF_KIND[kind]}.",
+            f"The model {model_id} is {model.kind_phrase}: it does not serve "
+            f"{ROUTE_OF_KIND[kind]}.",
             "oci.validate.model-type",
         )
+    announce_retirement(request, model)
     return model_id, model
 
 

@@ -25,9 +25,9 @@ from ...providers import OCI_PLACEHOLDER_COMPARTMENT
 from .. import ANSWERED_AT, catalog, controls, ledger, tokens
 from ..bodies import BadBody, parse_json
 from ..gradient.chat_answers import completion
-from ..gradient.chat_requests import text_of, turn_of
+from ..gradient.chat_requests import FIELD_TYPES, text_of, turn_of
 from ..gradient.chat_stream import stream_events
-from ..refusals import TYPE_NAMES, Refused, record_problem
+from ..refusals import READ_ERRORS, Refused, record_problem, unreadable, wrong_type
 from ..replies import ScriptProblem, Turn, answer
 from .auth import authenticated
 from .errors import NOT_AUTHENTICATED, NOT_FOUND, error, json_response
@@ -47,39 +47,28 @@ def openai_usage(reply: controls.Reply) -> dict:
     }
 
 
-# The OpenAI request fields the emulator reads, and their JSON types (the openai SDK's
-# request types: the contract these routes follow). A field of another type is a 400 naming it.
+# The OpenAI request fields the emulator reads, and their JSON types: the chat-completions
+# fields the Gradient emulator checks (the same contract), and the Responses API's own.
 OPENAI_FIELDS = {
-    "model": "string",
-    "messages": "array",
-    "tools": "array",
-    "stream": "boolean",
+    **FIELD_TYPES,
+    "input": ("string", "array"),
     "store": "boolean",
     "text": "object",
     "reasoning": "object",
-    "stream_options": "object",
-    "response_format": "object",
     "metadata": "object",
     "instructions": "string",
     "previous_response_id": "string",
-    "reasoning_effort": "string",
-    "parallel_tool_calls": "boolean",
-    "temperature": "number",
-    "top_p": "number",
-    "max_tokens": "integer",
-    "max_completion_tokens": "integer",
     "max_output_tokens": "integer",
-    "n": "integer",
-    "seed": "integer",
 }
 
 
 def check_openai_fields(body: dict) -> None:
-    for name, kind in OPENAI_FIELDS.items():
-        value = body.get(name)
-        words, ok = TYPE_NAMES[kind]
-        if value is not None and not ok(value):
-            raise Refused(400, f"Invalid type for '{name}': expected {words}.", "oci.openai.errors")
+    """A 400 naming the first field of a wrong type, a message without a role or a tool
+    without a name."""
+    bad = wrong_type(body, OPENAI_FIELDS)
+    if bad:
+        name, should = bad
+        raise Refused(400, f"Invalid type for '{name}': expected {should}.", "oci.openai.errors")
     for index, message in enumerate(body.get("messages") or []):
         if not isinstance(message, dict) or not isinstance(message.get("role"), str):
             raise Refused(
@@ -95,11 +84,6 @@ def check_openai_fields(body: dict) -> None:
                 f"Missing required parameter: 'tools[{index}].function.name'.",
                 "oci.openai.errors",
             )
-    given = body.get("input")
-    if given is not None and not isinstance(given, (str, list)):
-        raise Refused(
-            400, "Invalid type for 'input': expected a string or an array.", "oci.openai.errors"
-        )
 
 
 def model_of(request: Request, model_id) -> catalog.Model:
@@ -110,8 +94,8 @@ def model_of(request: Request, model_id) -> catalog.Model:
         # A 404 as the OpenAI contract answers a model of the wrong kind, but naming why.
         raise Refused(
             404,
-            f"The model {model_id} is a{'n' if model.kind[0] in 'ae' else ''} {model.kind} "
-            "model: it does not serve chat completions or responses.",
+            f"The model {model_id} is {model.kind_phrase}: it does not serve chat "
+            "completions or responses.",
             "oci.openai.models",
         )
     if model is None:
@@ -353,13 +337,8 @@ def routes(script) -> list[Route]:
         try:
             try:
                 turn = turn_for(request, body)
-            except (AttributeError, KeyError, TypeError, ValueError) as unreadable:
-                raise Refused(
-                    400,
-                    f"The request could not be read ({type(unreadable).__name__}): check the "
-                    "shapes of its messages, input and tools against the OpenAI API.",
-                    "oci.openai.errors",
-                ) from None
+            except READ_ERRORS as unread:
+                raise unreadable(unread, "oci.openai.errors") from None
             reply = controls.shape(turn, answer(script, turn))
         except Refused as refusal:
             return _refused(request, refusal)
